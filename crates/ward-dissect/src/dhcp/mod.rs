@@ -1,0 +1,32 @@
+//! DHCP (placeholder until the dissector lands).
+use crate::{Confidence, Dissector, Limits, Output, Progress};
+use crate::registry::DissectorInfo;
+use serde::Serialize;
+use ward_model::{AppProtocol, Direction, Transport};
+
+/// DHCP bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DhcpLimits {}
+
+/// A DHCP message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DhcpRecord {}
+
+/// Registry entry.
+pub const INFO: DissectorInfo = DissectorInfo {
+    protocol: AppProtocol::Dhcp,
+    transports: &[Transport::Udp],
+    ports: &[67, 68],
+    probe: |_, _, _| Confidence::No,
+    new: |_, _| Box::new(Dhcp),
+};
+
+#[derive(Debug)]
+struct Dhcp;
+impl Dissector for Dhcp {
+    fn on_data(&mut self, _: Direction, data: &[u8], _: &mut Output) -> Progress { Progress::done(data.len()) }
+    fn on_gap(&mut self, _: Direction, _: u64, _: &mut Output) {}
+    fn on_eof(&mut self, _: Direction, _: &mut Output) {}
+}
+#[allow(dead_code)]
+fn _limits(_: &Limits) {}

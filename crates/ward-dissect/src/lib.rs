@@ -1,0 +1,51 @@
+//! Sans-I/O protocol dissectors.
+//!
+//! A dissector turns the bytes of one flow into typed [`Record`]s and [`DissectEvent`]s. It
+//! never touches a socket, a file or a clock: the sensor feeds it reassembled bytes through the
+//! stream contract of [`Dissector`], and the same dissector runs unchanged in tests, fuzz
+//! targets and the live sensor. Every protocol lives in its own module of the same shape
+//! (`mod.rs`, `parser.rs`, `session.rs`, `record.rs`, `tests.rs`) and is listed once in
+//! [`registry::REGISTRY`].
+//!
+//! This crate deliberately knows nothing of capture, flows, storage or output formats.
+#![deny(missing_docs)]
+
+mod driver;
+mod framework;
+pub mod harness;
+pub mod registry;
+
+pub mod dhcp;
+pub mod dns;
+
+pub use driver::StreamDriver;
+pub use framework::{
+    Confidence, DissectEvent, DissectEventKind, Dissector, Limits, Output, Progress,
+};
+pub use ward_model::{AppProtocol, Direction, Transport};
+
+use serde::Serialize;
+
+/// A record produced by a dissector: one protocol transaction or message.
+///
+/// Serialised with the protocol name as tag, e.g. `{"protocol":"dns", ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "protocol", rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Record {
+    /// A DHCP/BOOTP message.
+    Dhcp(dhcp::DhcpRecord),
+    /// A DNS query or response.
+    Dns(dns::DnsRecord),
+}
+
+impl Record {
+    /// The protocol that produced this record.
+    #[must_use]
+    pub fn protocol(&self) -> AppProtocol {
+        match self {
+            Record::Dhcp(_) => AppProtocol::Dhcp,
+            Record::Dns(_) => AppProtocol::Dns,
+        }
+    }
+}
