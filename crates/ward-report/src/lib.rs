@@ -1,1 +1,37 @@
-//! placeholder
+//! Renders an [`AnalyzeReport`] for people and programs: a terminal table, versioned JSON, or
+//! one self-contained HTML file. Rendering only: nothing here computes facts about traffic.
+#![deny(missing_docs)]
+
+mod html;
+mod table;
+
+use std::io::{self, Write};
+use ward_model::report::AnalyzeReport;
+
+pub use html::write_html;
+pub use table::write_table;
+
+/// The JSON document, pretty-printed, newline-terminated.
+pub fn write_json(report: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, report).map_err(io::Error::from)?;
+    w.write_all(b"\n")
+}
+
+/// `1.2 MB`, `512 B`.
+#[must_use]
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+/// The address shown for an asset: its first IP, else its MAC, else its id.
+#[must_use]
+pub fn asset_label(a: &ward_model::report::Asset) -> String {
+    a.ips.first().map(ToString::to_string).or_else(|| a.mac.clone()).unwrap_or_else(|| a.id.clone())
+}

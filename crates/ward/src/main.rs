@@ -1,1 +1,242 @@
-fn main() {}
+//! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use ward_model::report::{AnalyzeReport, CaptureFile};
+use ward_sensor::analyze::{ProgressUpdate, build_report, read_capture};
+use ward_sensor::capture::live::{LiveCapture, stop_on_interrupt};
+use ward_sensor::records::JsonLinesSink;
+use ward_sensor::{Engine, EngineConfig};
+
+#[derive(Parser, Debug)]
+#[command(name = "ward", version, about = "Passive security monitoring for the Internet of Medical Things")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse capture files (pcap or pcapng; `-` reads standard input) into an asset inventory.
+    ///
+    /// Exit status: 0 when every capture was read to its end, 2 when a capture was damaged
+    /// (the report covers what could be read and names the byte offset of the damage),
+    /// 1 on any other error.
+    Analyze {
+        /// Capture files to read, in order.
+        #[arg(required = true, value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Capture live from a network interface (needs CAP_NET_RAW) and report when stopped.
+    Sensor {
+        /// Interface to capture on, e.g. a SPAN or TAP port.
+        #[arg(long, short = 'i')]
+        interface: String,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<u64>,
+        /// Stop after this many packets.
+        #[arg(long)]
+        packets: Option<u64>,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write every dissector record (DHCP, DNS, ...) as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    records: Option<PathBuf>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct EngineArgs {
+    /// Most flows tracked at once (memory bound); the flow nearest its timeout is evicted beyond it.
+    #[arg(long, default_value_t = EngineConfig::default().max_flows)]
+    max_flows: usize,
+    /// Most flow summaries kept in the report; the rest are counted.
+    #[arg(long, default_value_t = EngineConfig::default().inventory.max_flow_records)]
+    max_flow_records: usize,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// Human-readable tables.
+    Table,
+    /// The versioned JSON document (schemas/analyze-report.v1.json).
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze { captures, out, engine } => analyze(&captures, &out, &engine),
+        Command::Sensor { interface, duration, packets, out, engine } => sensor(&interface, duration, packets, &out, &engine),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ward: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn engine_config(a: &EngineArgs) -> EngineConfig {
+    let mut cfg = EngineConfig { max_flows: a.max_flows.max(1), ..EngineConfig::default() };
+    cfg.inventory.max_flow_records = a.max_flow_records;
+    cfg
+}
+
+fn new_engine(out: &OutputArgs, args: &EngineArgs) -> Result<Engine> {
+    let mut engine = Engine::new(engine_config(args));
+    if let Some(path) = &out.records {
+        let f = File::create(path).with_context(|| format!("cannot create records file {}", path.display()))?;
+        engine.set_record_sink(Box::new(JsonLinesSink::new(BufWriter::with_capacity(1 << 16, f))));
+    }
+    Ok(engine)
+}
+
+fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs) -> Result<ExitCode> {
+    // Open everything first: a typo in the last path should not cost a long run.
+    let mut sources: Vec<(String, Box<dyn Read>, Option<u64>)> = Vec::new();
+    for p in captures {
+        if p.as_os_str() == "-" {
+            sources.push(("-".into(), Box::new(io::stdin().lock()), None));
+        } else {
+            let f = File::open(p).with_context(|| format!("cannot open capture {}", p.display()))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            sources.push((p.display().to_string(), Box::new(f), size));
+        }
+    }
+    let mut engine = new_engine(out, args)?;
+    let show = !out.no_progress && io::stderr().is_terminal();
+    let total: Option<u64> = sources.iter().map(|s| s.2).sum();
+    let sizes: Vec<u64> = sources.iter().map(|s| s.2.unwrap_or(0)).collect();
+    let bar = progress_bar(show, total);
+    let started = Instant::now();
+    let mut files: Vec<CaptureFile> = Vec::new();
+    for (i, (name, src, _)) in sources.into_iter().enumerate() {
+        let done_before: u64 = sizes[..i].iter().sum();
+        let mut on_progress = |p: ProgressUpdate| {
+            if let Some(b) = &bar {
+                b.set_position(done_before + p.offset);
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                b.set_message(format!("{} packets, {:.0} kpkt/s", p.packets, p.packets as f64 / secs / 1e3));
+            }
+        };
+        files.push(read_capture(&name, i, src, &mut engine, &mut on_progress));
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let damaged: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {}", f.path, e.message)))
+        .collect();
+    let report = build_report(files, engine);
+    write_report(&report, out)?;
+    for d in &damaged {
+        eprintln!("ward: warning: {d}");
+    }
+    Ok(if damaged.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn progress_bar(show: bool, total: Option<u64>) -> Option<ProgressBar> {
+    if !show {
+        return None;
+    }
+    let bar = match total {
+        Some(t) => {
+            let b = ProgressBar::new(t);
+            b.set_style(
+                ProgressStyle::with_template("{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        }
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    Some(bar)
+}
+
+fn write_report(report: &AnalyzeReport, out: &OutputArgs) -> Result<()> {
+    let mut sink: Box<dyn Write> = match &out.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    match out.format {
+        Format::Table => ward_report::write_table(report, &mut sink),
+        Format::Json => ward_report::write_json(report, &mut sink),
+        Format::Html => ward_report::write_html(report, &mut sink),
+    }
+    .and_then(|()| sink.flush())
+    .context("cannot write the report")
+}
+
+fn sensor(interface: &str, duration: Option<u64>, packets: Option<u64>, out: &OutputArgs, args: &EngineArgs) -> Result<ExitCode> {
+    let mut cap = LiveCapture::open(interface, Duration::from_millis(200))?;
+    let mut engine = new_engine(out, args)?;
+    let stop = stop_on_interrupt();
+    let deadline = duration.map(|d| Instant::now() + Duration::from_secs(d));
+    if io::stderr().is_terminal() {
+        eprintln!("ward: capturing on {interface}; Ctrl-C to stop and write the report");
+    }
+    let mut file = CaptureFile { path: interface.to_string(), format: "live".into(), ..CaptureFile::default() };
+    let mut links = Vec::new();
+    loop {
+        if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) || packets.is_some_and(|n| file.packets >= n) {
+            break;
+        }
+        if let Some(p) = cap.next_packet()? {
+            file.packets += 1;
+            file.bytes += p.data.len() as u64;
+            if !links.contains(&p.link) {
+                links.push(p.link);
+            }
+            engine.process(p.ts, p.link, p.data);
+        }
+    }
+    file.link_types = links.iter().map(|l| l.name()).collect();
+    let report = build_report(vec![file], engine);
+    write_report(&report, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
+

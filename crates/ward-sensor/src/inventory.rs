@@ -1,0 +1,613 @@
+//! The asset inventory: who is on the network, what they are called, what they speak.
+//!
+//! Traffic is accounted per (MAC, IP) endpoint as flows end, which costs nothing per packet.
+//! When the report is built, endpoints become assets: keyed by MAC, except that a MAC seen with
+//! many IPv4 addresses is a router, and the hosts behind it become assets keyed by IP. Names
+//! come from DHCP (host name, FQDN) and DNS answers. Every table is capped; what a cap drops is
+//! counted.
+
+use crate::decode::Arp;
+use crate::flow::EndReason;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::IpAddr;
+use ward_dissect::Record;
+use ward_model::report::{
+    Asset, AssetProtocols, Conversation, DhcpFingerprint, Endpoint as ReportEndpoint, FlowSummary, ProtocolStat,
+};
+use ward_model::{AppProtocol, Timestamp, Transport};
+
+/// Bounds on what the inventory keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryLimits {
+    /// (MAC, IP) endpoints tracked.
+    pub max_endpoints: usize,
+    /// Distinct peers remembered per endpoint (the count stops growing there).
+    pub max_peers: usize,
+    /// Flow summaries kept for the report; the rest are counted in `flows_omitted`.
+    pub max_flow_records: usize,
+    /// Pairs of endpoints in the who-talks-to-whom table.
+    pub max_conversations: usize,
+    /// Names remembered per IP or MAC.
+    pub max_names: usize,
+    /// Distinct IPv4 addresses behind one MAC above which that MAC is taken for a router.
+    pub router_threshold: usize,
+}
+
+impl Default for InventoryLimits {
+    fn default() -> Self {
+        InventoryLimits {
+            max_endpoints: 200_000,
+            max_peers: 256,
+            max_flow_records: 100_000,
+            max_conversations: 200_000,
+            max_names: 8,
+            router_threshold: 4,
+        }
+    }
+}
+
+/// One end of a flow.
+#[derive(Debug, Clone, Copy)]
+pub struct Side {
+    /// Hardware address seen on frames it sent.
+    pub mac: Option<[u8; 6]>,
+    /// IP address.
+    pub ip: IpAddr,
+    /// Port.
+    pub port: u16,
+}
+
+/// A flow as it leaves the flow table.
+#[derive(Debug, Clone)]
+pub struct FlowEnd {
+    /// Initiator.
+    pub client: Side,
+    /// Responder.
+    pub server: Side,
+    /// Transport.
+    pub transport: Transport,
+    /// IP protocol number.
+    pub ip_proto: u8,
+    /// Outer VLAN.
+    pub vlan: Option<u16>,
+    /// Recognised application protocol.
+    pub service: Option<AppProtocol>,
+    /// First packet.
+    pub start: Timestamp,
+    /// Last packet.
+    pub last: Timestamp,
+    /// Packets per direction (to server, to client).
+    pub pkts: [u64; 2],
+    /// Captured bytes per direction.
+    pub bytes: [u64; 2],
+    /// Payload bytes per direction.
+    pub payload: [u64; 2],
+    /// Payload bytes lost to gaps.
+    pub missed: u64,
+    /// Zeek-style state.
+    pub state: &'static str,
+    /// Picked up without a handshake.
+    pub midstream: bool,
+    /// Why it ended.
+    pub reason: EndReason,
+}
+
+/// A service as the inventory counts it: a recognised protocol, or transport and server port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceKey {
+    /// Recognised by a dissector.
+    App(AppProtocol),
+    /// Unrecognised: transport and server port.
+    Port(Transport, u16),
+    /// A transport without ports, by IP protocol number.
+    Proto(u8),
+}
+
+impl fmt::Display for ServiceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceKey::App(p) => f.write_str(p.as_str()),
+            ServiceKey::Port(t, p) => write!(f, "{}/{p}", t.as_str()),
+            ServiceKey::Proto(1) => f.write_str("icmp"),
+            ServiceKey::Proto(58) => f.write_str("icmpv6"),
+            ServiceKey::Proto(n) => write!(f, "ip/{n}"),
+        }
+    }
+}
+
+type Mac = [u8; 6];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct EndpointKey {
+    mac: Option<Mac>,
+    ip: Option<IpAddr>,
+}
+
+#[derive(Debug)]
+struct EndpointStats {
+    key: EndpointKey,
+    first: Timestamp,
+    last: Timestamp,
+    packets: u64,
+    bytes: u64,
+    client: BTreeSet<ServiceKey>,
+    server: BTreeSet<ServiceKey>,
+    peers: FxHashSet<u32>,
+    peer_overflow: bool,
+}
+
+#[derive(Debug, Default)]
+struct ConvStats {
+    services: BTreeSet<ServiceKey>,
+    flows: u64,
+    packets: u64,
+    bytes: u64,
+}
+
+/// What DHCP taught us about one MAC.
+#[derive(Debug, Default, Clone)]
+struct DhcpSeen {
+    fingerprint: DhcpFingerprint,
+    names: BTreeSet<String>,
+    assigned: BTreeSet<IpAddr>,
+}
+
+/// The inventory under construction.
+#[derive(Debug)]
+pub struct Inventory {
+    limits: InventoryLimits,
+    index: FxHashMap<EndpointKey, u32>,
+    endpoints: Vec<EndpointStats>,
+    conversations: FxHashMap<(u32, u32), ConvStats>,
+    services: FxHashMap<ServiceKey, (u64, u64, u64)>,
+    flows: Vec<FlowSummary>,
+    flows_omitted: u64,
+    names_by_ip: FxHashMap<IpAddr, BTreeSet<String>>,
+    dhcp: FxHashMap<Mac, DhcpSeen>,
+    arp_owned: FxHashMap<Mac, BTreeSet<IpAddr>>,
+    /// Endpoints not tracked because the table was full.
+    pub dropped_endpoints: u64,
+    dropped_conversations: u64,
+}
+
+/// Should this address become an asset? Not unspecified, broadcast or multicast.
+fn is_host_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => !(a.is_unspecified() || a.is_broadcast() || a.is_multicast()),
+        IpAddr::V6(a) => !(a.is_unspecified() || a.is_multicast()),
+    }
+}
+
+/// A MAC that names one host: unicast and not all zeros (loopback captures carry zeros).
+fn is_host_mac(m: Mac) -> bool {
+    m[0] & 1 == 0 && m != [0; 6]
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+#[must_use]
+pub fn format_mac(m: Mac) -> String {
+    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+fn parse_mac(s: &str) -> Option<Mac> {
+    let mut m = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in &mut m {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(m)
+}
+
+/// Host names as printable, trimmed text: DHCP names often carry a trailing NUL.
+fn clean_name(s: &str) -> Option<String> {
+    let t: String = s.chars().filter(|c| !c.is_control()).collect();
+    let t = t.trim().trim_end_matches('.').to_string();
+    (!t.is_empty() && t.len() <= 255).then_some(t)
+}
+
+impl Inventory {
+    /// An empty inventory.
+    #[must_use]
+    pub fn new(limits: InventoryLimits) -> Inventory {
+        Inventory {
+            limits,
+            index: FxHashMap::default(),
+            endpoints: Vec::new(),
+            conversations: FxHashMap::default(),
+            services: FxHashMap::default(),
+            flows: Vec::new(),
+            flows_omitted: 0,
+            names_by_ip: FxHashMap::default(),
+            dhcp: FxHashMap::default(),
+            arp_owned: FxHashMap::default(),
+            dropped_endpoints: 0,
+            dropped_conversations: 0,
+        }
+    }
+
+    fn endpoint(&mut self, mac: Option<Mac>, ip: Option<IpAddr>, ts: Timestamp) -> Option<u32> {
+        let mac = mac.filter(|m| is_host_mac(*m));
+        let ip = ip.filter(|i| is_host_ip(*i));
+        if mac.is_none() && ip.is_none() {
+            return None;
+        }
+        let key = EndpointKey { mac, ip };
+        if let Some(i) = self.index.get(&key) {
+            return Some(*i);
+        }
+        if self.endpoints.len() >= self.limits.max_endpoints {
+            self.dropped_endpoints += 1;
+            return None;
+        }
+        let i = self.endpoints.len() as u32;
+        self.endpoints.push(EndpointStats {
+            key,
+            first: ts,
+            last: ts,
+            packets: 0,
+            bytes: 0,
+            client: BTreeSet::new(),
+            server: BTreeSet::new(),
+            peers: FxHashSet::default(),
+            peer_overflow: false,
+        });
+        self.index.insert(key, i);
+        Some(i)
+    }
+
+    fn touch(&mut self, i: u32, first: Timestamp, last: Timestamp, packets: u64, bytes: u64) {
+        let e = &mut self.endpoints[i as usize];
+        e.first = e.first.min(first);
+        e.last = e.last.max(last);
+        e.packets += packets;
+        e.bytes += bytes;
+    }
+
+    /// An ARP message: its sender owns the IP it announces.
+    pub fn observe_arp(&mut self, ts: Timestamp, arp: &Arp, len: u64) {
+        let ip = IpAddr::V4(arp.sender_ip);
+        if let Some(i) = self.endpoint(Some(arp.sender_mac), Some(ip), ts) {
+            self.touch(i, ts, ts, 1, len);
+            if is_host_ip(ip) && self.arp_owned.len() < self.limits.max_endpoints {
+                let owned = self.arp_owned.entry(arp.sender_mac).or_default();
+                if owned.len() < self.limits.max_names {
+                    owned.insert(ip);
+                }
+            }
+        }
+    }
+
+    /// A non-IP frame (LLDP, STP...): its sender exists.
+    pub fn observe_l2(&mut self, ts: Timestamp, mac: Mac, len: u64) {
+        if let Some(i) = self.endpoint(Some(mac), None, ts) {
+            self.touch(i, ts, ts, 1, len);
+        }
+    }
+
+    /// A dissector record: learn names and DHCP fingerprints.
+    pub fn observe_record(&mut self, _ts: Timestamp, _client: &Side, _server: &Side, record: &Record) {
+        crate::learn::learn(self, record);
+    }
+
+    pub(crate) fn add_ip_name(&mut self, ip: IpAddr, name: &str) {
+        if !is_host_ip(ip) || self.names_by_ip.len() >= self.limits.max_endpoints {
+            return;
+        }
+        if let Some(n) = clean_name(name) {
+            let set = self.names_by_ip.entry(ip).or_default();
+            if set.len() < self.limits.max_names {
+                set.insert(n);
+            }
+        }
+    }
+
+    pub(crate) fn add_dhcp(&mut self, mac: &str, update: impl FnOnce(&mut DhcpFingerprint, &mut Vec<String>, &mut Vec<IpAddr>)) {
+        let Some(mac) = parse_mac(mac) else { return };
+        if !is_host_mac(mac) || (self.dhcp.len() >= self.limits.max_endpoints && !self.dhcp.contains_key(&mac)) {
+            return;
+        }
+        let max = self.limits.max_names;
+        let seen = self.dhcp.entry(mac).or_default();
+        let mut names = Vec::new();
+        let mut ips = Vec::new();
+        update(&mut seen.fingerprint, &mut names, &mut ips);
+        for n in names.iter().filter_map(|n| clean_name(n)) {
+            if seen.names.len() < max {
+                seen.names.insert(n);
+            }
+        }
+        for ip in ips.into_iter().filter(|i| is_host_ip(*i)) {
+            if seen.assigned.len() < max {
+                seen.assigned.insert(ip);
+            }
+        }
+    }
+
+    /// A flow ended: account it to both endpoints, the pair, the service, and the flow list.
+    pub fn finish_flow(&mut self, f: &FlowEnd) {
+        let service = match (f.service, f.transport) {
+            (Some(p), _) => ServiceKey::App(p),
+            (None, Transport::Tcp | Transport::Udp) => ServiceKey::Port(f.transport, f.server.port),
+            (None, _) => ServiceKey::Proto(f.ip_proto),
+        };
+        let pkts = f.pkts[0] + f.pkts[1];
+        let bytes = f.bytes[0] + f.bytes[1];
+        let s = self.services.entry(service).or_default();
+        s.0 += 1;
+        s.1 += pkts;
+        s.2 += bytes;
+        let c = self.endpoint(f.client.mac, Some(f.client.ip), f.start);
+        let sv = self.endpoint(f.server.mac, Some(f.server.ip), f.start);
+        if let Some(c) = c {
+            self.touch(c, f.start, f.last, pkts, bytes);
+            self.endpoints[c as usize].client.insert(service);
+        }
+        // A server that never answered is not known to offer the service.
+        if let Some(sv) = sv {
+            if c != Some(sv) {
+                self.touch(sv, f.start, f.last, pkts, bytes);
+            }
+            if f.pkts[1] > 0 {
+                self.endpoints[sv as usize].server.insert(service);
+            }
+        }
+        if let (Some(c), Some(sv)) = (c, sv) {
+            if c != sv {
+                self.add_peer(c, sv);
+                self.add_peer(sv, c);
+                let full = self.conversations.len() >= self.limits.max_conversations;
+                match self.conversations.get_mut(&(c, sv)) {
+                    Some(conv) => Self::add_conv(conv, service, pkts, bytes),
+                    None if full => self.dropped_conversations += 1,
+                    None => {
+                        let mut conv = ConvStats::default();
+                        Self::add_conv(&mut conv, service, pkts, bytes);
+                        self.conversations.insert((c, sv), conv);
+                    }
+                }
+            }
+        }
+        if self.flows.len() < self.limits.max_flow_records {
+            self.flows.push(FlowSummary {
+                start: f.start,
+                duration: f.last.seconds_since(f.start),
+                transport: f.transport.as_str().into(),
+                ip_proto: f.ip_proto,
+                client: ReportEndpoint { ip: f.client.ip, port: f.client.port },
+                server: ReportEndpoint { ip: f.server.ip, port: f.server.port },
+                vlan: f.vlan,
+                service: f.service.map(|s| s.as_str().to_string()),
+                client_packets: f.pkts[0],
+                server_packets: f.pkts[1],
+                client_bytes: f.payload[0],
+                server_bytes: f.payload[1],
+                missed_bytes: f.missed,
+                state: f.state.into(),
+                midstream: f.midstream,
+                end_reason: f.reason.as_str().into(),
+            });
+        } else {
+            self.flows_omitted += 1;
+        }
+    }
+
+    fn add_conv(conv: &mut ConvStats, service: ServiceKey, pkts: u64, bytes: u64) {
+        conv.flows += 1;
+        conv.packets += pkts;
+        conv.bytes += bytes;
+        if conv.services.len() < 32 {
+            conv.services.insert(service);
+        }
+    }
+
+    fn add_peer(&mut self, a: u32, b: u32) {
+        let max = self.limits.max_peers;
+        let e = &mut self.endpoints[a as usize];
+        if e.peers.len() < max {
+            e.peers.insert(b);
+        } else if !e.peers.contains(&b) {
+            e.peer_overflow = true;
+        }
+    }
+
+    /// Build the report's inventory sections. Returns assets, protocol mix, conversations,
+    /// flows (oldest first), and how many flows were left out.
+    #[must_use]
+    pub fn into_report(mut self) -> InventoryReport {
+        let routers = self.routers();
+        // Endpoint -> asset id.
+        let mut asset_of: Vec<Option<String>> = Vec::with_capacity(self.endpoints.len());
+        let mut assets: BTreeMap<String, AssetBuild> = BTreeMap::new();
+        for e in &self.endpoints {
+            let id = match (e.key.mac, e.key.ip) {
+                (Some(m), Some(ip)) if routers.contains(&m) && !self.owned_by(m, ip) => format!("ip:{ip}"),
+                (Some(m), _) => format!("mac:{}", format_mac(m)),
+                (None, Some(ip)) => format!("ip:{ip}"),
+                (None, None) => {
+                    asset_of.push(None);
+                    continue;
+                }
+            };
+            let a = assets.entry(id.clone()).or_insert_with(|| AssetBuild::new(e.first));
+            if id.starts_with("mac:") {
+                a.mac = e.key.mac;
+            }
+            if let Some(ip) = e.key.ip {
+                a.ips.insert(ip);
+            }
+            a.first = a.first.min(e.first);
+            a.last = a.last.max(e.last);
+            a.packets += e.packets;
+            a.bytes += e.bytes;
+            a.client.extend(e.client.iter().copied());
+            a.server.extend(e.server.iter().copied());
+            a.peer_overflow |= e.peer_overflow;
+            asset_of.push(Some(id));
+        }
+        for (i, e) in self.endpoints.iter().enumerate() {
+            let Some(id) = asset_of[i].clone() else { continue };
+            let peers: Vec<String> = e.peers.iter().filter_map(|p| asset_of[*p as usize].clone()).collect();
+            if let Some(a) = assets.get_mut(&id) {
+                for p in peers {
+                    if p != id {
+                        a.peers.insert(p);
+                    }
+                }
+            }
+        }
+        let mut out_assets = Vec::with_capacity(assets.len());
+        for (id, a) in assets {
+            let mut names: BTreeSet<String> = BTreeSet::new();
+            let mut dhcp = None;
+            if let Some(m) = a.mac {
+                if let Some(d) = self.dhcp.get(&m) {
+                    names.extend(d.names.iter().cloned());
+                    dhcp = Some(d.fingerprint.clone());
+                }
+            }
+            let mut ips = a.ips.clone();
+            if let Some(d) = a.mac.and_then(|m| self.dhcp.get(&m)) {
+                ips.extend(d.assigned.iter().copied());
+            }
+            for ip in &ips {
+                if let Some(n) = self.names_by_ip.get(ip) {
+                    names.extend(n.iter().cloned());
+                }
+            }
+            let peer_count = a.peers.len() as u64;
+            let mut peers: Vec<String> = a.peers.into_iter().collect();
+            peers.truncate(self.limits.max_peers);
+            out_assets.push(Asset {
+                id,
+                mac: a.mac.map(format_mac),
+                ips: ips.into_iter().collect(),
+                vendor: a.mac.and_then(crate::oui::vendor).map(str::to_string),
+                hostnames: names.into_iter().collect(),
+                protocols: AssetProtocols {
+                    client: a.client.iter().map(ToString::to_string).collect(),
+                    server: a.server.iter().map(ToString::to_string).collect(),
+                },
+                peers,
+                peer_count,
+                dhcp,
+                first_seen: a.first,
+                last_seen: a.last,
+                packets: a.packets,
+                bytes: a.bytes,
+            });
+        }
+        out_assets.sort_by(|x, y| (x.ips.first().is_none(), x.ips.first(), &x.id).cmp(&(y.ips.first().is_none(), y.ips.first(), &y.id)));
+
+        let mut protocols: Vec<ProtocolStat> = self
+            .services
+            .iter()
+            .map(|(k, (flows, packets, bytes))| ProtocolStat { service: k.to_string(), flows: *flows, packets: *packets, bytes: *bytes })
+            .collect();
+        protocols.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.service.cmp(&b.service)));
+
+        let mut convs: BTreeMap<(String, String), ConvStats> = BTreeMap::new();
+        for ((c, s), st) in self.conversations.drain() {
+            let (Some(ca), Some(sa)) = (asset_of[c as usize].clone(), asset_of[s as usize].clone()) else { continue };
+            if ca == sa {
+                continue;
+            }
+            let e = convs.entry((ca, sa)).or_default();
+            e.flows += st.flows;
+            e.packets += st.packets;
+            e.bytes += st.bytes;
+            e.services.extend(st.services);
+        }
+        let mut conversations: Vec<Conversation> = convs
+            .into_iter()
+            .map(|((client, server), st)| Conversation {
+                client,
+                server,
+                services: st.services.iter().map(ToString::to_string).collect(),
+                flows: st.flows,
+                packets: st.packets,
+                bytes: st.bytes,
+            })
+            .collect();
+        conversations.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| (&a.client, &a.server).cmp(&(&b.client, &b.server))));
+
+        let mut flows = std::mem::take(&mut self.flows);
+        flows.sort_by(|a, b| a.start.cmp(&b.start));
+        InventoryReport {
+            assets: out_assets,
+            protocols,
+            conversations,
+            flows,
+            flows_omitted: self.flows_omitted,
+            dropped_endpoints: self.dropped_endpoints,
+            dropped_conversations: self.dropped_conversations,
+        }
+    }
+
+    fn owned_by(&self, mac: Mac, ip: IpAddr) -> bool {
+        self.arp_owned.get(&mac).is_some_and(|s| s.contains(&ip))
+            || self.dhcp.get(&mac).is_some_and(|d| d.assigned.contains(&ip))
+    }
+
+    /// MACs seen with more distinct IPv4 addresses than the threshold: routers.
+    fn routers(&self) -> FxHashSet<Mac> {
+        let mut count: FxHashMap<Mac, usize> = FxHashMap::default();
+        for e in &self.endpoints {
+            if let (Some(m), Some(IpAddr::V4(_))) = (e.key.mac, e.key.ip) {
+                *count.entry(m).or_default() += 1;
+            }
+        }
+        count.into_iter().filter(|(_, n)| *n > self.limits.router_threshold).map(|(m, _)| m).collect()
+    }
+}
+
+#[derive(Debug)]
+struct AssetBuild {
+    mac: Option<Mac>,
+    ips: BTreeSet<IpAddr>,
+    first: Timestamp,
+    last: Timestamp,
+    packets: u64,
+    bytes: u64,
+    client: BTreeSet<ServiceKey>,
+    server: BTreeSet<ServiceKey>,
+    peers: BTreeSet<String>,
+    peer_overflow: bool,
+}
+
+impl AssetBuild {
+    fn new(first: Timestamp) -> AssetBuild {
+        AssetBuild {
+            mac: None,
+            ips: BTreeSet::new(),
+            first,
+            last: first,
+            packets: 0,
+            bytes: 0,
+            client: BTreeSet::new(),
+            server: BTreeSet::new(),
+            peers: BTreeSet::new(),
+            peer_overflow: false,
+        }
+    }
+}
+
+/// The inventory's share of the report.
+#[derive(Debug)]
+pub struct InventoryReport {
+    /// Assets.
+    pub assets: Vec<Asset>,
+    /// Protocol mix.
+    pub protocols: Vec<ProtocolStat>,
+    /// Who talks to whom.
+    pub conversations: Vec<Conversation>,
+    /// Flow summaries, oldest first.
+    pub flows: Vec<FlowSummary>,
+    /// Flows left out of `flows`.
+    pub flows_omitted: u64,
+    /// Endpoints not tracked (table full).
+    pub dropped_endpoints: u64,
+    /// Conversations not tracked (table full).
+    pub dropped_conversations: u64,
+}
