@@ -17,6 +17,7 @@ pub mod decode;
 pub mod defrag;
 pub mod engine;
 pub mod flow;
+pub mod fuzzing;
 pub mod inventory;
 mod learn;
 pub mod oui;

@@ -1,0 +1,4 @@
+#![no_main]
+//! Fuzz target: see `ward_dissect::dns::fuzz` for the properties checked.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ward_dissect::dns::fuzz(data));
+
