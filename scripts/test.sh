@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Ward's whole test suite, on a fresh Debian machine with the Rust toolchain.
+# Installs the real peers and tools the tests talk to (tshark, dnsmasq, busybox, tcpdump,
+# python3-jsonschema, ...) when they are missing, then runs every test of the workspace,
+# including the fuzz seed corpus and the network-namespace tests (these need root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(tshark tcpdump dnsmasq-base busybox iproute2 util-linux python3 python3-jsonschema
+          dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d ../shared/data ]; then
+    echo "test.sh: ../shared/data is missing: the peer-comparison tests need it beside the checkout" >&2
+    exit 1
+fi
+
+cargo test --workspace --locked "$@"
