@@ -222,6 +222,10 @@ pub struct FlowSummary {
     pub client_bytes: u64,
     /// Application payload bytes from server to client.
     pub server_bytes: u64,
+    /// Captured frame bytes from client to server (link header included, as Suricata counts).
+    pub client_frame_bytes: u64,
+    /// Captured frame bytes from server to client.
+    pub server_frame_bytes: u64,
     /// Payload bytes known to be missing (TCP gaps).
     pub missed_bytes: u64,
     /// Zeek-style connection state (`S0`, `S1`, `SF`, `REJ`, `RSTO`, `RSTR`, `SH`, `OTH`...).

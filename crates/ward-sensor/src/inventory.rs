@@ -383,6 +383,8 @@ impl Inventory {
                 server_packets: f.pkts[1],
                 client_bytes: f.payload[0],
                 server_bytes: f.payload[1],
+                client_frame_bytes: f.bytes[0],
+                server_frame_bytes: f.bytes[1],
                 missed_bytes: f.missed,
                 state: f.state.into(),
                 midstream: f.midstream,
