@@ -68,7 +68,7 @@ impl fmt::Display for Timestamp {
         let rem = secs % 86_400;
         let (y, mo, d) = civil_from_days(days);
         write!(f, "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)?;
-        if frac % 1000 == 0 {
+        if frac.is_multiple_of(1000) {
             write!(f, ".{:06}Z", frac / 1000)
         } else {
             write!(f, ".{frac:09}Z")

@@ -44,7 +44,7 @@ pub fn read_capture(
                 file.packets += 1;
                 file.bytes += p.data.len() as u64;
                 engine.process(p.ts, p.link, p.data);
-                if file.packets % PROGRESS_EVERY == 0 {
+                if file.packets.is_multiple_of(PROGRESS_EVERY) {
                     progress(ProgressUpdate { file: file_index, offset: reader.offset(), packets: engine.packets() });
                 }
             }
@@ -62,14 +62,7 @@ pub fn read_capture(
         ("capture.caplen_over_origlen", c.caplen_over_origlen),
         ("capture.pcapng_unknown_interface", c.unknown_interface),
     ] {
-        for _ in 0..n.min(1) {
-            engine.count(what);
-        }
-        if n > 1 {
-            for _ in 1..n.min(1_000_000) {
-                engine.count(what);
-            }
-        }
+        engine.count_n(what, n);
     }
     file.link_types = reader.link_types().into_iter().map(|l| l.name()).collect();
     file

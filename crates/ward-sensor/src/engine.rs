@@ -286,9 +286,11 @@ impl Engine {
         self.stats.packets
     }
 
-    /// Count a packet a capture source could not deliver whole.
-    pub fn count(&mut self, what: &'static str) {
-        *self.stats.decode_errors.entry(what).or_default() += 1;
+    /// Count `n` packets a capture source could not deliver as they should be.
+    pub fn count_n(&mut self, what: &'static str, n: u64) {
+        if n > 0 {
+            *self.stats.decode_errors.entry(what).or_default() += n;
+        }
     }
 
     /// Process one captured packet.

@@ -215,13 +215,12 @@ impl<F: Expiring> FlowTable<F> {
             let b = ((now + step) % WHEEL as u64) as usize;
             while let Some((idx, generation)) = self.wheel[b].pop() {
                 let live = self.slots.get(idx as usize).is_some_and(|s| s.generation == generation && s.value.is_some());
-                if live {
-                    if let Some((key, value)) = self.remove(idx) {
+                if live
+                    && let Some((key, value)) = self.remove(idx) {
                         self.evicted += 1;
                         ended(key, value, EndReason::Evicted);
                         return;
                     }
-                }
             }
         }
     }

@@ -40,10 +40,9 @@ pub fn frame(data: &[u8]) {
         LinkType::IPV4,
         LinkType::IPV6,
     ][usize::from(sel) % 8];
-    if let Ok(f) = decode_frame(link, rest) {
-        if let Net::Ip(ip) = f.net {
+    if let Ok(f) = decode_frame(link, rest)
+        && let Net::Ip(ip) = f.net {
             assert!(ip.payload.len() <= rest.len());
             let _ = decode_l4(ip.proto, ip.payload);
         }
-    }
 }

@@ -353,8 +353,8 @@ impl Inventory {
                 self.endpoints[sv as usize].server.insert(service);
             }
         }
-        if let (Some(c), Some(sv)) = (c, sv) {
-            if c != sv {
+        if let (Some(c), Some(sv)) = (c, sv)
+            && c != sv {
                 self.add_peer(c, sv);
                 self.add_peer(sv, c);
                 let full = self.conversations.len() >= self.limits.max_conversations;
@@ -368,7 +368,6 @@ impl Inventory {
                     }
                 }
             }
-        }
         if self.flows.len() < self.limits.max_flow_records {
             self.flows.push(FlowSummary {
                 start: f.start,
@@ -463,12 +462,11 @@ impl Inventory {
         for (id, a) in assets {
             let mut names: BTreeSet<String> = BTreeSet::new();
             let mut dhcp = None;
-            if let Some(m) = a.mac {
-                if let Some(d) = self.dhcp.get(&m) {
+            if let Some(m) = a.mac
+                && let Some(d) = self.dhcp.get(&m) {
                     names.extend(d.names.iter().cloned());
                     dhcp = Some(d.fingerprint.clone());
                 }
-            }
             let mut ips = a.ips.clone();
             if let Some(d) = a.mac.and_then(|m| self.dhcp.get(&m)) {
                 ips.extend(d.assigned.iter().copied());
@@ -500,7 +498,7 @@ impl Inventory {
                 bytes: a.bytes,
             });
         }
-        out_assets.sort_by(|x, y| (x.ips.first().is_none(), x.ips.first(), &x.id).cmp(&(y.ips.first().is_none(), y.ips.first(), &y.id)));
+        out_assets.sort_by(|x, y| (x.ips.is_empty(), x.ips.first(), &x.id).cmp(&(y.ips.is_empty(), y.ips.first(), &y.id)));
 
         let mut protocols: Vec<ProtocolStat> = self
             .services
@@ -535,7 +533,7 @@ impl Inventory {
         conversations.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| (&a.client, &a.server).cmp(&(&b.client, &b.server))));
 
         let mut flows = std::mem::take(&mut self.flows);
-        flows.sort_by(|a, b| a.start.cmp(&b.start));
+        flows.sort_by_key(|a| a.start);
         InventoryReport {
             assets: out_assets,
             protocols,

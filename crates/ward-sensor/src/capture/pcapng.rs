@@ -87,7 +87,7 @@ pub(crate) fn next<R: Read>(
         }
         let btype = st.u32(head, 0);
         let total = st.u32(head, 4);
-        if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
+        if total < 12 || !total.is_multiple_of(4) || total > MAX_BLOCK {
             return Err(CaptureError {
                 offset: offset + 4,
                 kind: CaptureErrorKind::BadLength { what: "pcapng block total length", value: u64::from(total) },
