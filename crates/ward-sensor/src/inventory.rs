@@ -418,6 +418,16 @@ impl Inventory {
     #[must_use]
     pub fn into_report(mut self) -> InventoryReport {
         let routers = self.routers();
+        // An address that DHCP or ARP ties to exactly one MAC belongs to that MAC's asset, even
+        // where it was seen without one (IP-only endpoints, e.g. from cooked captures).
+        let mut owner: FxHashMap<IpAddr, Option<Mac>> = FxHashMap::default();
+        let owned = self.dhcp.iter().flat_map(|(m, d)| d.assigned.iter().map(move |ip| (*ip, *m)));
+        for (ip, m) in owned.chain(self.arp_owned.iter().flat_map(|(m, s)| s.iter().map(move |ip| (*ip, *m)))) {
+            let e = owner.entry(ip).or_insert(Some(m));
+            if *e != Some(m) {
+                *e = None;
+            }
+        }
         // Endpoint -> asset id.
         let mut asset_of: Vec<Option<String>> = Vec::with_capacity(self.endpoints.len());
         let mut assets: BTreeMap<String, AssetBuild> = BTreeMap::new();
@@ -425,15 +435,18 @@ impl Inventory {
             let id = match (e.key.mac, e.key.ip) {
                 (Some(m), Some(ip)) if routers.contains(&m) && !self.owned_by(m, ip) => format!("ip:{ip}"),
                 (Some(m), _) => format!("mac:{}", format_mac(m)),
-                (None, Some(ip)) => format!("ip:{ip}"),
+                (None, Some(ip)) => match owner.get(&ip).copied().flatten() {
+                    Some(m) if !routers.contains(&m) => format!("mac:{}", format_mac(m)),
+                    _ => format!("ip:{ip}"),
+                },
                 (None, None) => {
                     asset_of.push(None);
                     continue;
                 }
             };
             let a = assets.entry(id.clone()).or_insert_with(|| AssetBuild::new(e.first));
-            if id.starts_with("mac:") {
-                a.mac = e.key.mac;
+            if let Some(m) = id.strip_prefix("mac:").and_then(parse_mac) {
+                a.mac = Some(m);
             }
             if let Some(ip) = e.key.ip {
                 a.ips.insert(ip);

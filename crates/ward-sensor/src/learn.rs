@@ -1,11 +1,103 @@
 //! What the inventory learns from dissector records: names and DHCP fingerprints.
+//!
+//! DHCP requests describe the client (host name, FQDN, vendor class, parameter request list,
+//! client id); DHCP acknowledgements tie its MAC to an address. DNS answers tie addresses to
+//! names: A/AAAA forwards (including mDNS announcements) and PTR reverses.
 
 use crate::inventory::Inventory;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ward_dissect::Record;
+use ward_dissect::dhcp::DhcpRecord;
+use ward_dissect::dns::DnsRecord;
 
-pub(crate) fn learn(_inv: &mut Inventory, record: &Record) {
+pub(crate) fn learn(inv: &mut Inventory, record: &Record) {
     match record {
-        Record::Dhcp(_) | Record::Dns(_) => {}
+        Record::Dhcp(d) => dhcp(inv, d),
+        Record::Dns(d) => dns(inv, d),
         _ => {}
+    }
+}
+
+fn dhcp(inv: &mut Inventory, d: &DhcpRecord) {
+    let Some(mac) = d.client_mac.as_deref() else { return };
+    let is_request = d.kind == "request";
+    inv.add_dhcp(mac, |fp, names, ips| {
+        if is_request {
+            if d.vendor_class_identifier.is_some() {
+                fp.vendor_class.clone_from(&d.vendor_class_identifier);
+            }
+            if !d.parameter_request_list.is_empty() {
+                let codes: Vec<String> = d.parameter_request_list.iter().map(ToString::to_string).collect();
+                fp.parameter_request_list = Some(codes.join(","));
+            }
+            if d.client_id.is_some() {
+                fp.client_id.clone_from(&d.client_id);
+            }
+            names.extend(d.hostname.iter().cloned());
+            names.extend(d.fqdn.iter().map(|f| f.name.clone()));
+            if !d.client_ip.is_unspecified() {
+                ips.push(IpAddr::V4(d.client_ip));
+            }
+        } else if d.dhcp_type == Some("ack") && !d.assigned_ip.is_unspecified() {
+            ips.push(IpAddr::V4(d.assigned_ip));
+        }
+    });
+}
+
+fn dns(inv: &mut Inventory, d: &DnsRecord) {
+    if d.kind != "response" || d.rcode != "NOERROR" {
+        return;
+    }
+    for a in d.answers.iter().chain(&d.additionals) {
+        let Some(rdata) = a.rdata.as_deref() else { continue };
+        match a.rrtype.as_str() {
+            "A" | "AAAA" => {
+                if let Ok(ip) = rdata.parse::<IpAddr>() {
+                    inv.add_ip_name(ip, &a.rrname);
+                }
+            }
+            "PTR" => {
+                if let Some(ip) = reverse_ip(&a.rrname) {
+                    inv.add_ip_name(ip, rdata);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `4.3.2.1.in-addr.arpa` -> 1.2.3.4; nibble-reversed `ip6.arpa` -> the IPv6 address.
+fn reverse_ip(name: &str) -> Option<IpAddr> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_suffix(".in-addr.arpa") {
+        let parts: Vec<u8> = rest.split('.').map(|p| p.parse::<u8>().ok()).collect::<Option<_>>()?;
+        if parts.len() != 4 {
+            return None;
+        }
+        return Some(IpAddr::V4(Ipv4Addr::new(parts[3], parts[2], parts[1], parts[0])));
+    }
+    let rest = lower.strip_suffix(".ip6.arpa")?;
+    let nibbles: Vec<u8> = rest.split('.').map(|p| u8::from_str_radix(p, 16).ok().filter(|_| p.len() == 1)).collect::<Option<_>>()?;
+    if nibbles.len() != 32 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    for (i, n) in nibbles.iter().rev().enumerate() {
+        b[i / 2] |= if i % 2 == 0 { n << 4 } else { *n };
+    }
+    Some(IpAddr::V6(Ipv6Addr::from(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reverse_ip;
+
+    #[test]
+    fn reverse_names_give_addresses() {
+        assert_eq!(reverse_ip("9.0.77.10.in-addr.arpa"), "10.77.0.9".parse().ok());
+        let v6 = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.7.d.f.ip6.arpa";
+        assert_eq!(reverse_ip(v6), "fd77::1".parse().ok());
+        assert_eq!(reverse_ip("example.org"), None);
+        assert_eq!(reverse_ip("1.2.3.in-addr.arpa"), None);
     }
 }

@@ -1,32 +1,15 @@
-//! DHCP (placeholder until the dissector lands).
-use crate::{Confidence, Dissector, Limits, Output, Progress};
-use crate::registry::DissectorInfo;
-use serde::Serialize;
-use ward_model::{AppProtocol, Direction, Transport};
+//! DHCP and BOOTP (RFC 2131, RFC 951) with the options of RFC 2132, the client FQDN option of
+//! RFC 4702 and option overload (RFC 2131 §4.1, option 52): `file` and `sname` carrying options.
+//!
+//! DHCP is the richest passive fingerprint a device gives away: its host name (12), vendor class
+//! (60), parameter request list (55), client identifier (61) and FQDN (81). One UDP datagram is
+//! one message; there is no per-flow state beyond counting.
 
-/// DHCP bounds.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DhcpLimits {}
+mod parser;
+mod record;
+mod session;
+#[cfg(test)]
+mod tests;
 
-/// A DHCP message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DhcpRecord {}
-
-/// Registry entry.
-pub const INFO: DissectorInfo = DissectorInfo {
-    protocol: AppProtocol::Dhcp,
-    transports: &[Transport::Udp],
-    ports: &[67, 68],
-    probe: |_, _, _| Confidence::No,
-    new: |_, _| Box::new(Dhcp),
-};
-
-#[derive(Debug)]
-struct Dhcp;
-impl Dissector for Dhcp {
-    fn on_data(&mut self, _: Direction, data: &[u8], _: &mut Output) -> Progress { Progress::done(data.len()) }
-    fn on_gap(&mut self, _: Direction, _: u64, _: &mut Output) {}
-    fn on_eof(&mut self, _: Direction, _: &mut Output) {}
-}
-#[allow(dead_code)]
-fn _limits(_: &Limits) {}
+pub use record::{DhcpFqdn, DhcpRecord};
+pub use session::{DhcpLimits, INFO, fuzz};

@@ -1,32 +1,16 @@
-//! DNS (placeholder until the dissector lands).
-use crate::{Confidence, Dissector, Limits, Output, Progress};
-use crate::registry::DissectorInfo;
-use serde::Serialize;
-use ward_model::{AppProtocol, Direction, Transport};
+//! DNS (RFC 1035 §4) over UDP and TCP (RFC 1035 §4.2.2, RFC 7766: two-byte length prefix), with
+//! AAAA (RFC 3596), SRV (RFC 2782), OPT (RFC 6891, skipped) and the mDNS unicast-response bit
+//! (RFC 6762 §5.4). Message compression (§4.1.4) is followed with a bounded pointer count.
+//!
+//! DNS names the devices: answers tie IPs to names (A, AAAA, PTR), and mDNS/LLMNR carry devices
+//! announcing themselves. Over TCP the stream is framed by length; after a gap the framing is
+//! lost and that direction stops (`LostSync`) rather than guessing.
 
-/// DNS bounds.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DnsLimits {}
+mod parser;
+mod record;
+mod session;
+#[cfg(test)]
+mod tests;
 
-/// A DNS message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DnsRecord {}
-
-/// Registry entry.
-pub const INFO: DissectorInfo = DissectorInfo {
-    protocol: AppProtocol::Dns,
-    transports: &[Transport::Udp, Transport::Tcp],
-    ports: &[53, 5353],
-    probe: |_, _, _| Confidence::No,
-    new: |_, _| Box::new(Dns),
-};
-
-#[derive(Debug)]
-struct Dns;
-impl Dissector for Dns {
-    fn on_data(&mut self, _: Direction, data: &[u8], _: &mut Output) -> Progress { Progress::done(data.len()) }
-    fn on_gap(&mut self, _: Direction, _: u64, _: &mut Output) {}
-    fn on_eof(&mut self, _: Direction, _: &mut Output) {}
-}
-#[allow(dead_code)]
-fn _limits(_: &Limits) {}
+pub use record::{DnsAnswer, DnsQuery, DnsRecord};
+pub use session::{DnsLimits, INFO, fuzz};
