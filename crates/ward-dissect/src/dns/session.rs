@@ -46,7 +46,7 @@ pub const INFO: DissectorInfo = DissectorInfo {
 };
 
 fn probe(transport: Transport, _: Direction, data: &[u8]) -> Confidence {
-    let msg = if transport == Transport::Tcp {
+    let (msg, whole) = if transport == Transport::Tcp {
         if data.len() < 14 {
             return Confidence::NeedMore;
         }
@@ -54,31 +54,37 @@ fn probe(transport: Transport, _: Direction, data: &[u8]) -> Confidence {
         if len < 12 {
             return Confidence::No;
         }
-        &data[2..data.len().min(2 + len)]
+        (&data[2..data.len().min(2 + len)], data.len() >= 2 + len)
     } else {
-        data
+        (data, true)
     };
     let Ok(h) = parser::header(msg) else { return Confidence::No };
+    let qr = h.flags & 0x8000 != 0;
     let opcode = (h.flags >> 11) & 0xf;
-    if !matches!(opcode, 0 | 1 | 2 | 4 | 5) || (h.flags >> 4) & 0x7 != 0 && opcode != 0 {
+    // RFC 1035 §4.1.1: Z must be zero; opcodes and rcodes in use are few.
+    if !matches!(opcode, 0 | 1 | 2 | 4 | 5) || h.flags & 0x0040 != 0 || h.flags & 0xf > 10 {
         return Confidence::No;
     }
-    let counts = usize::from(h.qdcount) + usize::from(h.ancount) + usize::from(h.nscount) + usize::from(h.arcount);
-    if counts == 0 || h.qdcount > 8 {
+    let plausible = if qr {
+        h.qdcount <= 1 && (h.qdcount == 1 || h.ancount > 0)
+    } else {
+        // A query asks one question; only UPDATE (5) carries records in the other sections.
+        h.qdcount == 1 && (opcode == 5 || (h.ancount == 0 && h.nscount == 0)) && h.arcount <= 2
+    };
+    if !plausible {
         return Confidence::No;
+    }
+    if whole {
+        return match parse(msg, &DnsLimits::default()) {
+            (Some(_), None) => Confidence::High,
+            _ => Confidence::No,
+        };
     }
     let lim = NameLimits { max_len: 255, max_pointers: 8 };
-    if h.qdcount >= 1 {
-        match parser::question(msg, 12, lim) {
-            Ok(_) => Confidence::High,
-            Err(_) if transport == Transport::Tcp && msg.len() < 2 + 12 => Confidence::NeedMore,
-            Err(_) => Confidence::No,
-        }
-    } else if h.flags & 0x8000 != 0 && h.ancount > 0 {
-        // mDNS announcements: responses without questions.
-        Confidence::Low
-    } else {
-        Confidence::No
+    match parser::question(msg, 12, lim) {
+        Ok((q, _)) if q.rrname.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) => Confidence::High,
+        Ok(_) => Confidence::Low,
+        Err(_) => Confidence::NeedMore,
     }
 }
 

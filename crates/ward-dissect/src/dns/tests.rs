@@ -211,6 +211,18 @@ fn probe_knows_dns_by_content() {
     assert_eq!((INFO.probe)(Transport::Udp, Direction::ToServer, b"GET / HTTP/1.1\r\n\r\n"), crate::Confidence::No);
 }
 
+/// Regression: the first segment of a DICOM association (A-ASSOCIATE-RQ from DCMTK echoscu,
+/// tests/pcap/lan) parsed as a DNS-over-TCP query with a 256-byte length prefix: protocol
+/// version 1 read as QDCOUNT, the space-padded AE titles as a label. The Z bit and the
+/// query's section counts rule it out.
+#[test]
+fn dicom_associate_request_is_not_dns() {
+    let mut pdu = vec![0x01, 0x00, 0x00, 0x00, 0x00, 0xcd, 0x00, 0x01, 0x00, 0x00];
+    pdu.extend_from_slice(b"PACS            CT01            ");
+    pdu.extend_from_slice(&[0u8; 32]);
+    assert_eq!((INFO.probe)(Transport::Tcp, Direction::ToServer, &pdu), crate::Confidence::No);
+}
+
 proptest::proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_over_udp_or_tcp(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..700)) {
