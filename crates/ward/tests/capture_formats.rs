@@ -58,7 +58,7 @@ fn every_format_fixture_reads_like_tshark() {
         let decode_errors = report["capture"]["decode_errors"].as_u64().unwrap_or(0);
         assert_eq!(decode_errors, 0, "{}: {}", f.display(), report["capture"]["decode_error_kinds"]);
         // Every TCP/UDP packet tshark sees (not a fragment tail) lands in one of our flows.
-        let l4 = tshark_fields(f, "(tcp or udp) and not ip.flags.mf == 1 and not ipv6.fragment.more == 1", &["frame.number"]).len() as u64;
+        let l4 = tshark_fields(f, "(tcp or udp) and not ip.flags.mf == 1 and not ipv6.fraghdr.more == 1", &["frame.number"]).len() as u64;
         let in_flows: u64 = report["flows"]
             .as_array()
             .expect("flows")
@@ -67,5 +67,31 @@ fn every_format_fixture_reads_like_tshark() {
             .map(|fl| fl["client_packets"].as_u64().unwrap_or(0) + fl["server_packets"].as_u64().unwrap_or(0))
             .sum();
         assert_eq!(in_flows, l4, "{}: TCP/UDP packets in flows", f.display());
+    }
+}
+
+#[test]
+fn vlan_tags_and_pcapng_interfaces_are_read_as_such() {
+    let dir = root().join("tests/pcap/formats");
+    let vlan = analyze(&[&dir.join("vlan/input.pcap")]);
+    assert!(vlan["flows"].as_array().expect("flows").iter().all(|f| f["vlan"] == 100));
+    let qinq = analyze(&[&dir.join("qinq/input.pcap")]);
+    assert!(qinq["flows"].as_array().expect("flows").iter().all(|f| f["vlan"] == 200), "outer (802.1ad) VLAN");
+    let ng = analyze(&[&dir.join("pcapng-multi/input.pcapng")]);
+    let links = &ng["capture"]["files"][0]["link_types"];
+    assert_eq!(ng["capture"]["files"][0]["format"], "pcapng");
+    assert!(links.as_array().is_some_and(|l| l.len() == 2 && l.contains(&"ethernet".into())), "{links}");
+    let plain = analyze(&[&dir.join("pcap-usec-le/input.pcap")]);
+    for case in ["pcap-usec-be", "pcap-nsec", "vlan", "qinq"] {
+        let other = analyze(&[&dir.join(format!("{case}/input.pcap"))]);
+        let ids = |r: &serde_json::Value| -> Vec<String> {
+            r["assets"].as_array().expect("assets").iter().map(|a| a["id"].as_str().unwrap_or("").to_string()).collect()
+        };
+        assert_eq!(ids(&other), ids(&plain), "{case}: the same hosts as the plain capture");
+    }
+    for case in ["sll", "sll2", "raw-ip", "null-loopback"] {
+        let r = analyze(&[&dir.join(format!("{case}/input.pcap"))]);
+        let ips: Vec<&str> = r["assets"].as_array().expect("assets").iter().flat_map(|a| a["ips"].as_array().expect("ips").iter().filter_map(|i| i.as_str())).collect();
+        assert!(ips.contains(&"10.79.0.1") && ips.contains(&"10.79.0.2"), "{case}: {ips:?}");
     }
 }
