@@ -5,6 +5,7 @@
 
 use crate::{Severity, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -203,7 +204,7 @@ pub struct FlowSummary {
     /// Seconds from first to last packet.
     pub duration: f64,
     /// Transport (`tcp`, `udp`, `icmp`, `other`).
-    pub transport: String,
+    pub transport: Cow<'static, str>,
     /// IP protocol number.
     pub ip_proto: u8,
     /// The initiator.
@@ -213,7 +214,7 @@ pub struct FlowSummary {
     /// Outer VLAN identifier, if tagged.
     pub vlan: Option<u16>,
     /// Application protocol recognised by content or port, if any.
-    pub service: Option<String>,
+    pub service: Option<Cow<'static, str>>,
     /// Packets from client to server.
     pub client_packets: u64,
     /// Packets from server to client.
@@ -229,11 +230,11 @@ pub struct FlowSummary {
     /// Payload bytes known to be missing (TCP gaps).
     pub missed_bytes: u64,
     /// Zeek-style connection state (`S0`, `S1`, `SF`, `REJ`, `RSTO`, `RSTR`, `SH`, `OTH`...).
-    pub state: String,
+    pub state: Cow<'static, str>,
     /// True if the flow was picked up without its opening handshake.
     pub midstream: bool,
     /// Why the flow ended: `closed`, `idle_timeout`, `absolute_timeout`, `evicted` or `end_of_capture`.
-    pub end_reason: String,
+    pub end_reason: Cow<'static, str>,
 }
 
 /// A security finding.

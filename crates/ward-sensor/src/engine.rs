@@ -91,18 +91,17 @@ pub trait RecordSink {
 
 #[derive(Debug)]
 enum App {
-    Probing(Box<Probe>),
+    Probing(Probe),
     Active(Box<StreamDriver>),
     Unknown,
 }
 
 #[derive(Debug, Default)]
 struct Probe {
-    /// Arrival-ordered chunks seen so far, replayed to the dissector once chosen.
+    /// Arrival-ordered chunks held while a probe wants more, replayed to the dissector once chosen.
     chunks: Vec<(Direction, Vec<u8>)>,
     bytes: usize,
     datagrams: u32,
-    rejected: [bool; 2],
 }
 
 #[derive(Debug, Default)]
@@ -136,7 +135,7 @@ struct Flow {
     idle: u32,
     absolute: u32,
     closed: bool,
-    tcp: Option<Box<TcpState>>,
+    tcp: Option<TcpState>,
     app: App,
 }
 
@@ -428,9 +427,7 @@ impl Engine {
             _ => true,
         };
         let (client, server) = if src_is_client { (src, dst) } else { (dst, src) };
-        let tcp = (transport == Transport::Tcp).then(|| {
-            Box::new(TcpState { reassemble: true, ..TcpState::default() })
-        });
+        let tcp = (transport == Transport::Tcp).then(|| TcpState { reassemble: true, ..TcpState::default() });
         let probing = registry::REGISTRY.iter().any(|i| i.transports.contains(&transport));
         Flow {
             client_is_lo: src_lo == src_is_client,
@@ -451,7 +448,7 @@ impl Engine {
             absolute: cfg.absolute_secs,
             closed: false,
             tcp,
-            app: if probing { App::Probing(Box::default()) } else { App::Unknown },
+            app: if probing { App::Probing(Probe::default()) } else { App::Unknown },
         }
     }
 
@@ -660,11 +657,18 @@ fn deliver(
                 return;
             };
             let chosen = if transport == Transport::Tcp {
-                probe_stream(probe, cfg, ports, dir, data)
+                match probe_stream(probe, cfg, ports, dir, data) {
+                    Probed::Detected(info, replay) => Some((info, replay)),
+                    Probed::Undecided => None,
+                    Probed::Unknown => {
+                        *app = App::Unknown;
+                        return;
+                    }
+                }
             } else {
                 probe.datagrams += 1;
                 match registry::detect(transport, dir, data, ports) {
-                    Ok(info) => Some(info),
+                    Ok(info) => Some((info, false)),
                     Err(_) if probe.datagrams >= cfg.probe_datagrams => {
                         *app = App::Unknown;
                         return;
@@ -672,45 +676,52 @@ fn deliver(
                     Err(_) => None,
                 }
             };
-            match chosen {
-                Some(info) => {
-                    let mut drv = Box::new(StreamDriver::new(info, transport, &cfg.dissect));
-                    if transport == Transport::Tcp {
-                        for (d, chunk) in std::mem::take(&mut probe.chunks) {
-                            drv.feed(d, &chunk, out);
-                        }
-                    } else {
-                        drv.feed(dir, data, out);
+            if let Some((info, replay)) = chosen {
+                let mut drv = Box::new(StreamDriver::new(info, transport, &cfg.dissect));
+                if replay {
+                    for (d, chunk) in std::mem::take(&mut probe.chunks) {
+                        drv.feed(d, &chunk, out);
                     }
-                    *app = App::Active(drv);
+                } else {
+                    drv.feed(dir, data, out);
                 }
-                None if transport == Transport::Tcp
-                    && (probe.bytes > cfg.probe_bytes || (probe.rejected[0] && probe.rejected[1])) =>
-                {
-                    *app = App::Unknown;
-                }
-                None => {}
+                *app = App::Active(drv);
             }
         }
     }
 }
 
-fn probe_stream(
-    probe: &mut Probe,
-    cfg: &EngineConfig,
-    ports: [u16; 2],
-    dir: Direction,
-    data: &[u8],
-) -> Option<&'static DissectorInfo> {
-    let room = cfg.probe_bytes.saturating_sub(probe.bytes);
-    let take = data.len().min(room.max(1));
-    probe.bytes += data.len();
-    probe.chunks.push((dir, data[..take].to_vec()));
-    if data.len() > take {
-        // Too much to hold: the dissector would miss bytes, so the flow stays unrecognised.
-        probe.bytes = usize::MAX / 2;
-        return None;
+/// What looking at a stream's first bytes decided.
+enum Probed {
+    /// This dissector; replay the held chunks (true) or just the current bytes (false).
+    Detected(&'static DissectorInfo, bool),
+    /// Some probe wants more bytes.
+    Undecided,
+    /// No dissector fits.
+    Unknown,
+}
+
+/// Detection is decided by the first side to speak: a client-first protocol by the client's
+/// opening bytes, a server-first one (banners) by the server's. Bytes are copied only while a
+/// probe asks for more, bounded by `probe_bytes`.
+fn probe_stream(probe: &mut Probe, cfg: &EngineConfig, ports: [u16; 2], dir: Direction, data: &[u8]) -> Probed {
+    if probe.chunks.is_empty() {
+        return match registry::detect(Transport::Tcp, dir, data, ports) {
+            Ok(info) => Probed::Detected(info, false),
+            Err(false) => Probed::Unknown,
+            Err(true) if data.len() > cfg.probe_bytes => Probed::Unknown,
+            Err(true) => {
+                probe.bytes = data.len();
+                probe.chunks.push((dir, data.to_vec()));
+                Probed::Undecided
+            }
+        };
     }
+    probe.bytes += data.len();
+    if probe.bytes > cfg.probe_bytes {
+        return Probed::Unknown;
+    }
+    probe.chunks.push((dir, data.to_vec()));
     let mut first: Vec<u8> = Vec::new();
     for (d, c) in &probe.chunks {
         if *d == dir {
@@ -718,11 +729,8 @@ fn probe_stream(
         }
     }
     match registry::detect(Transport::Tcp, dir, &first, ports) {
-        Ok(info) => Some(info),
-        Err(true) => None,
-        Err(false) => {
-            probe.rejected[dir.index()] = true;
-            None
-        }
+        Ok(info) => Probed::Detected(info, true),
+        Err(true) => Probed::Undecided,
+        Err(false) => Probed::Unknown,
     }
 }

@@ -9,6 +9,7 @@
 use crate::decode::Arp;
 use crate::flow::EndReason;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -132,10 +133,20 @@ struct EndpointStats {
     last: Timestamp,
     packets: u64,
     bytes: u64,
-    client: BTreeSet<ServiceKey>,
-    server: BTreeSet<ServiceKey>,
+    client: Vec<ServiceKey>,
+    server: Vec<ServiceKey>,
     peers: FxHashSet<u32>,
     peer_overflow: bool,
+}
+
+/// Most services remembered per endpoint and role; a device speaking more is a scanner or a
+/// server of everything, and the first ones say enough.
+const MAX_SERVICES: usize = 64;
+
+fn add_service(v: &mut Vec<ServiceKey>, s: ServiceKey) {
+    if v.len() < MAX_SERVICES && !v.contains(&s) {
+        v.push(s);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -248,8 +259,8 @@ impl Inventory {
             last: ts,
             packets: 0,
             bytes: 0,
-            client: BTreeSet::new(),
-            server: BTreeSet::new(),
+            client: Vec::new(),
+            server: Vec::new(),
             peers: FxHashSet::default(),
             peer_overflow: false,
         });
@@ -342,7 +353,7 @@ impl Inventory {
         let sv = self.endpoint(f.server.mac, Some(f.server.ip), f.start);
         if let Some(c) = c {
             self.touch(c, f.start, f.last, pkts, bytes);
-            self.endpoints[c as usize].client.insert(service);
+            add_service(&mut self.endpoints[c as usize].client, service);
         }
         // A server that never answered is not known to offer the service.
         if let Some(sv) = sv {
@@ -350,7 +361,7 @@ impl Inventory {
                 self.touch(sv, f.start, f.last, pkts, bytes);
             }
             if f.pkts[1] > 0 {
-                self.endpoints[sv as usize].server.insert(service);
+                add_service(&mut self.endpoints[sv as usize].server, service);
             }
         }
         if let (Some(c), Some(sv)) = (c, sv)
@@ -372,12 +383,12 @@ impl Inventory {
             self.flows.push(FlowSummary {
                 start: f.start,
                 duration: f.last.seconds_since(f.start),
-                transport: f.transport.as_str().into(),
+                transport: Cow::Borrowed(f.transport.as_str()),
                 ip_proto: f.ip_proto,
                 client: ReportEndpoint { ip: f.client.ip, port: f.client.port },
                 server: ReportEndpoint { ip: f.server.ip, port: f.server.port },
                 vlan: f.vlan,
-                service: f.service.map(|s| s.as_str().to_string()),
+                service: f.service.map(|s| Cow::Borrowed(s.as_str())),
                 client_packets: f.pkts[0],
                 server_packets: f.pkts[1],
                 client_bytes: f.payload[0],
@@ -385,9 +396,9 @@ impl Inventory {
                 client_frame_bytes: f.bytes[0],
                 server_frame_bytes: f.bytes[1],
                 missed_bytes: f.missed,
-                state: f.state.into(),
+                state: Cow::Borrowed(f.state),
                 midstream: f.midstream,
-                end_reason: f.reason.as_str().into(),
+                end_reason: Cow::Borrowed(f.reason.as_str()),
             });
         } else {
             self.flows_omitted += 1;
