@@ -99,3 +99,36 @@ fn a_freshly_captured_lan_gives_the_same_inventory() {
     check_inventory(&analyze(&[Path::new(&out)]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Ward never becomes the leak: the LAN capture carries patient data in cleartext (the HL7 ORU's
+/// PID "Smith^John", the DICOM image's "TEST^SYNTHETIC" and its patient ID WARD0001). No output
+/// format and no record line may repeat any of it.
+#[test]
+fn no_output_repeats_the_patient_data_on_the_wire() {
+    let pcap = root().join("tests/pcap/lan/hospital-lan/input.pcap");
+    let bytes = std::fs::read(&pcap).expect("capture");
+    let secrets = ["Smith^John", "TEST^SYNTHETIC", "WARD0001"];
+    for s in secrets {
+        assert!(bytes.windows(s.len()).any(|w| w == s.as_bytes()), "fixture should carry {s} on the wire");
+    }
+    let dir = scratch("leak");
+    let p = pcap.to_str().expect("utf8");
+    let mut outputs: Vec<Vec<u8>> = Vec::new();
+    for format in ["table", "json", "html"] {
+        let (code, out, err) = ward(&["analyze", "-f", format, p]);
+        assert_eq!(code, 0, "{err}");
+        outputs.push(out);
+        outputs.push(err.into_bytes());
+    }
+    let rec = dir.join("records.jsonl");
+    let (code, _, err) = ward(&["analyze", "-f", "json", "-o", dir.join("r.json").to_str().expect("utf8"), "--records", rec.to_str().expect("utf8"), p]);
+    assert_eq!(code, 0, "{err}");
+    outputs.push(std::fs::read(&rec).expect("records"));
+    for out in &outputs {
+        let text = String::from_utf8_lossy(out).to_lowercase();
+        for s in secrets {
+            assert!(!text.contains(&s.to_lowercase()), "an output repeats {s}");
+        }
+        assert!(!text.contains("smith"), "an output repeats the patient's surname");
+    }
+}
