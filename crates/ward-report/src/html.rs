@@ -148,7 +148,7 @@ pub fn write_html(r: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
 fn talk_graph(h: &mut String, r: &AnalyzeReport) {
     const MAX_NODES: usize = 40;
     let mut by_bytes: Vec<&ward_model::report::Asset> = r.assets.iter().collect();
-    by_bytes.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    by_bytes.sort_by_key(|a| std::cmp::Reverse(a.bytes));
     by_bytes.truncate(MAX_NODES);
     if by_bytes.len() < 2 {
         return;

@@ -104,7 +104,7 @@ pub(crate) fn options<'a>(b: &'a [u8], max: usize, out: &mut Vec<RawOption<'a>>)
 
 /// Option values as IPv4 addresses (lists of 4-byte addresses); `None` if the length is wrong.
 pub(crate) fn ip_list(v: &[u8]) -> Option<Vec<Ipv4Addr>> {
-    (!v.is_empty() && v.len() % 4 == 0).then(|| v.chunks_exact(4).map(ip).collect())
+    (!v.is_empty() && v.len().is_multiple_of(4)).then(|| v.chunks_exact(4).map(ip).collect())
 }
 
 /// A single address.
