@@ -177,3 +177,13 @@ fn a_million_syns_stay_within_the_flow_cap_and_are_counted() {
     assert!(r.capture.evictions.assets > 0);
     assert!(r.flows.iter().all(|f| f.state == "S0"), "unanswered SYNs are S0");
 }
+
+/// Regression (found by the capture_file fuzzer): a flow spanning 51 years had a duration whose
+/// JSON text parsed back to a different f64, so the report did not survive a round trip.
+/// serde_json now parses floats exactly (`float_roundtrip`).
+#[test]
+fn regression_flow_duration_survives_json_round_trip() {
+    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/capture_file/regression-flow-duration-json-roundtrip.pcap"))
+        .expect("seed");
+    ward_sensor::fuzzing::capture_file(&data);
+}
