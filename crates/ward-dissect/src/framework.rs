@@ -128,11 +128,13 @@ pub struct Limits {
     pub dhcp: crate::dhcp::DhcpLimits,
     /// DNS bounds.
     pub dns: crate::dns::DnsLimits,
+    /// HL7 bounds.
+    pub hl7: crate::hl7::Hl7Limits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_pending: 256 * 1024, dhcp: Default::default(), dns: Default::default() }
+        Limits { max_pending: 256 * 1024, dhcp: Default::default(), dns: Default::default(), hl7: Default::default() }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod registry;
 
 pub mod dhcp;
 pub mod dns;
+pub mod hl7;
 
 pub use driver::StreamDriver;
 pub use framework::{
@@ -37,6 +38,8 @@ pub enum Record {
     Dhcp(dhcp::DhcpRecord),
     /// A DNS query or response.
     Dns(dns::DnsRecord),
+    /// An HL7 v2 message.
+    Hl7(hl7::Hl7Record),
 }
 
 impl Record {
@@ -46,6 +49,7 @@ impl Record {
         match self {
             Record::Dhcp(_) => AppProtocol::Dhcp,
             Record::Dns(_) => AppProtocol::Dns,
+            Record::Hl7(_) => AppProtocol::Hl7,
         }
     }
 }

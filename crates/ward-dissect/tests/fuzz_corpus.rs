@@ -21,3 +21,8 @@ fn dhcp_seeds_hold_the_properties() {
 fn dns_seeds_hold_the_properties() {
     run("dns", ward_dissect::dns::fuzz);
 }
+
+#[test]
+fn hl7_seeds_hold_the_properties() {
+    run("hl7", ward_dissect::hl7::fuzz);
+}

@@ -88,6 +88,8 @@ pub enum AppProtocol {
     Dhcp,
     /// Domain Name System (RFC 1035), over UDP and TCP.
     Dns,
+    /// HL7 version 2 messages, over MLLP or bare TCP.
+    Hl7,
 }
 
 impl AppProtocol {
@@ -97,6 +99,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Dhcp => "dhcp",
             AppProtocol::Dns => "dns",
+            AppProtocol::Hl7 => "hl7",
         }
     }
 }

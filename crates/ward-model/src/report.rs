@@ -127,6 +127,8 @@ pub struct Asset {
     pub peer_count: u64,
     /// What DHCP said about the device, when it asked.
     pub dhcp: Option<DhcpFingerprint>,
+    /// HL7 applications this asset sends or receives as, `APPLICATION@FACILITY` (MSH-3/4, MSH-5/6).
+    pub hl7_applications: Vec<String>,
     /// First packet from or to this asset.
     pub first_seen: Timestamp,
     /// Last packet from or to this asset.
@@ -250,6 +252,10 @@ pub struct Finding {
     pub title: String,
     /// Asset the finding is about.
     pub asset: Option<String>,
+    /// The other asset involved (e.g. the receiver of cleartext patient data).
+    pub peer: Option<String>,
+    /// Application protocol concerned.
+    pub protocol: Option<String>,
     /// Evidence as field names, counts, lengths and keyed hashes: never the sensitive values.
     pub evidence: BTreeMap<String, String>,
     /// What to do about it.

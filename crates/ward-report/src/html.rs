@@ -140,6 +140,23 @@ pub fn write_html(r: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
         let _ = write!(h, "<p class=\"muted\">{} more pairs in the JSON report.</p>", r.conversations.len() - 500);
     }
     let _ = write!(h, "<h2>Findings</h2><p class=\"muted\">{} findings.</p>", r.findings.len());
+    if !r.findings.is_empty() {
+        h.push_str("<table><tr><th>Severity</th><th>Finding</th><th>Evidence</th><th>Remediation</th><th>Seen</th></tr>");
+        for f in &r.findings {
+            let ev: String = f.evidence.iter().map(|(k, v)| format!("<b>{}</b>: {}<br>", esc(k), esc(v))).collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{ev}</td><td>{}</td><td>{} &times;<br>{} &ndash; {}</td></tr>",
+                esc(&format!("{:?}", f.severity)),
+                esc(&f.title),
+                esc(&f.remediation),
+                f.count,
+                f.first_seen,
+                f.last_seen
+            );
+        }
+        h.push_str("</table>");
+    }
     h.push_str("</body></html>\n");
     w.write_all(h.as_bytes())
 }

@@ -108,6 +108,15 @@ pub fn write_table(r: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(w)?;
+    writeln!(w, "Findings ({})", r.findings.len())?;
+    for f in &r.findings {
+        writeln!(w, "  [{:?}] {}", f.severity, f.title)?;
+        for (k, v) in &f.evidence {
+            writeln!(w, "      {k}: {v}")?;
+        }
+        writeln!(w, "      fix: {}", f.remediation)?;
+    }
+    writeln!(w)?;
     writeln!(w, "Flows: {} summarised{}; findings: {}", r.flows.len(), if r.flows_omitted > 0 { format!(" ({} more omitted)", r.flows_omitted) } else { String::new() }, r.findings.len())?;
     Ok(())
 }

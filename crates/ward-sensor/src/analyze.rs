@@ -86,6 +86,9 @@ fn assemble(files: Vec<CaptureFile>, stats: EngineStats, inv: InventoryReport) -
     if inv.dropped_conversations > 0 {
         counters.insert("inventory.dropped_conversations".into(), inv.dropped_conversations);
     }
+    if inv.dropped_findings > 0 {
+        counters.insert("inventory.dropped_findings".into(), inv.dropped_findings);
+    }
     AnalyzeReport {
         schema: SCHEMA_VERSION.into(),
         generator: Generator { name: "ward".into(), version: env!("CARGO_PKG_VERSION").into() },
@@ -110,6 +113,6 @@ fn assemble(files: Vec<CaptureFile>, stats: EngineStats, inv: InventoryReport) -
         conversations: inv.conversations,
         flows: inv.flows,
         flows_omitted: inv.flows_omitted,
-        findings: Vec::new(),
+        findings: inv.findings,
     }
 }

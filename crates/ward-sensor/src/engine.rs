@@ -568,7 +568,11 @@ impl Ctx {
             };
             let client = Side { mac: flow.macs[0], ip: flow.client.0, port: flow.client.1 };
             let server = Side { mac: flow.macs[1], ip: flow.server.0, port: flow.server.1 };
-            self.inventory.observe_record(ts, &client, &server, &record);
+            let (sender, receiver) = match dir {
+                Direction::ToServer => (&client, &server),
+                Direction::ToClient => (&server, &client),
+            };
+            self.inventory.observe_record(ts, sender, receiver, &record);
             if let Some(sink) = self.sink.as_mut() {
                 let rc = RecordContext { ts, packet: self.packet_no, src, dst, transport: flow.transport, direction: dir };
                 sink.record(&rc, &record);

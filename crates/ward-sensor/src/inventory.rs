@@ -17,7 +17,8 @@ use ward_dissect::Record;
 use ward_model::report::{
     Asset, AssetProtocols, Conversation, DhcpFingerprint, Endpoint as ReportEndpoint, FlowSummary, ProtocolStat,
 };
-use ward_model::{AppProtocol, Timestamp, Transport};
+use ward_model::report::Finding;
+use ward_model::{AppProtocol, Severity, Timestamp, Transport};
 
 /// Bounds on what the inventory keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +138,30 @@ struct EndpointStats {
     server: Vec<ServiceKey>,
     peers: FxHashSet<u32>,
     peer_overflow: bool,
+    hl7_apps: Vec<String>,
 }
+
+/// Most HL7 application names remembered per endpoint.
+const MAX_HL7_APPS: usize = 16;
+
+/// A finding being accumulated: one per kind, sender, receiver and protocol.
+#[derive(Debug)]
+struct FindingAcc {
+    kind: &'static str,
+    severity: Severity,
+    protocol: AppProtocol,
+    sender: EndpointKey,
+    receiver: EndpointKey,
+    port: u16,
+    first: Timestamp,
+    last: Timestamp,
+    count: u64,
+    fields: BTreeSet<String>,
+    message_types: BTreeSet<String>,
+}
+
+/// Findings kept at once; beyond it new ones are counted, not stored.
+const MAX_FINDINGS: usize = 10_000;
 
 /// Most services remembered per endpoint and role; a device speaking more is a scanner or a
 /// server of everything, and the first ones say enough.
@@ -181,6 +205,8 @@ pub struct Inventory {
     /// Endpoints not tracked because the table was full.
     pub dropped_endpoints: u64,
     dropped_conversations: u64,
+    findings: FxHashMap<(&'static str, EndpointKey, EndpointKey, AppProtocol), FindingAcc>,
+    dropped_findings: u64,
 }
 
 /// Should this address become an asset? Not unspecified, broadcast or multicast.
@@ -235,6 +261,8 @@ impl Inventory {
             arp_owned: FxHashMap::default(),
             dropped_endpoints: 0,
             dropped_conversations: 0,
+            findings: FxHashMap::default(),
+            dropped_findings: 0,
         }
     }
 
@@ -263,6 +291,7 @@ impl Inventory {
             server: Vec::new(),
             peers: FxHashSet::default(),
             peer_overflow: false,
+            hl7_apps: Vec::new(),
         });
         self.index.insert(key, i);
         Some(i)
@@ -297,9 +326,56 @@ impl Inventory {
         }
     }
 
-    /// A dissector record: learn names and DHCP fingerprints.
-    pub fn observe_record(&mut self, _ts: Timestamp, _client: &Side, _server: &Side, record: &Record) {
-        crate::learn::learn(self, record);
+    /// A dissector record, sent by `sender` to `receiver`: learn names, fingerprints and
+    /// application identities, and raise findings.
+    pub fn observe_record(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, record: &Record) {
+        crate::learn::learn(self, ts, sender, receiver, record);
+    }
+
+    /// Remember an HL7 application name for the endpoint `side`.
+    pub(crate) fn add_hl7_app(&mut self, ts: Timestamp, side: &Side, app: String) {
+        if let Some(i) = self.endpoint(side.mac, Some(side.ip), ts) {
+            let apps = &mut self.endpoints[i as usize].hl7_apps;
+            if apps.len() < MAX_HL7_APPS && !apps.contains(&app) {
+                apps.push(app);
+            }
+        }
+    }
+
+    /// Patient data seen in cleartext from `sender` to `receiver`.
+    pub(crate) fn cleartext_phi(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, fields: &[String], message_type: Option<String>) {
+        let key = |s: &Side| EndpointKey { mac: s.mac.filter(|m| is_host_mac(*m)), ip: Some(s.ip).filter(|i| is_host_ip(*i)) };
+        let (a, b) = (key(sender), key(receiver));
+        let k = ("cleartext-phi", a, b, protocol);
+        if !self.findings.contains_key(&k) && self.findings.len() >= MAX_FINDINGS {
+            self.dropped_findings += 1;
+            return;
+        }
+        let f = self.findings.entry(k).or_insert_with(|| FindingAcc {
+            kind: "cleartext-phi",
+            severity: Severity::High,
+            protocol,
+            sender: a,
+            receiver: b,
+            port: sender.port.min(receiver.port), // the service port is the lower one in practice
+            first: ts,
+            last: ts,
+            count: 0,
+            fields: BTreeSet::new(),
+            message_types: BTreeSet::new(),
+        });
+        f.count += 1;
+        f.first = f.first.min(ts);
+        f.last = f.last.max(ts);
+        for x in fields {
+            if f.fields.len() < 64 {
+                f.fields.insert(x.clone());
+            }
+        }
+        if let Some(t) = message_type
+            && f.message_types.len() < 32 {
+                f.message_types.insert(t);
+            }
     }
 
     pub(crate) fn add_ip_name(&mut self, ip: IpAddr, name: &str) {
@@ -469,6 +545,9 @@ impl Inventory {
             a.client.extend(e.client.iter().copied());
             a.server.extend(e.server.iter().copied());
             a.peer_overflow |= e.peer_overflow;
+            for app in &e.hl7_apps {
+                a.hl7_apps.insert(app.clone());
+            }
             asset_of.push(Some(id));
         }
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -516,6 +595,7 @@ impl Inventory {
                 peers,
                 peer_count,
                 dhcp,
+                hl7_applications: a.hl7_apps.into_iter().collect(),
                 first_seen: a.first,
                 last_seen: a.last,
                 packets: a.packets,
@@ -556,6 +636,16 @@ impl Inventory {
             .collect();
         conversations.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| (&a.client, &a.server).cmp(&(&b.client, &b.server))));
 
+        let id_of = |k: &EndpointKey| -> Option<String> {
+            self.index.get(k).and_then(|i| asset_of.get(*i as usize).cloned().flatten())
+        };
+        let mut findings: Vec<Finding> = Vec::with_capacity(self.findings.len());
+        for f in self.findings.values() {
+            let asset = id_of(&f.sender);
+            let peer = id_of(&f.receiver);
+            findings.push(finding(f, asset, peer));
+        }
+        findings.sort_by(|a, b| (b.severity, &a.kind, &a.asset, &a.peer).cmp(&(a.severity, &b.kind, &b.asset, &b.peer)));
         let mut flows = std::mem::take(&mut self.flows);
         flows.sort_by_key(|a| a.start);
         InventoryReport {
@@ -566,6 +656,8 @@ impl Inventory {
             flows_omitted: self.flows_omitted,
             dropped_endpoints: self.dropped_endpoints,
             dropped_conversations: self.dropped_conversations,
+            findings,
+            dropped_findings: self.dropped_findings,
         }
     }
 
@@ -598,6 +690,7 @@ struct AssetBuild {
     server: BTreeSet<ServiceKey>,
     peers: BTreeSet<String>,
     peer_overflow: bool,
+    hl7_apps: BTreeSet<String>,
 }
 
 impl AssetBuild {
@@ -613,6 +706,7 @@ impl AssetBuild {
             server: BTreeSet::new(),
             peers: BTreeSet::new(),
             peer_overflow: false,
+            hl7_apps: BTreeSet::new(),
         }
     }
 }
@@ -634,4 +728,42 @@ pub struct InventoryReport {
     pub dropped_endpoints: u64,
     /// Conversations not tracked (table full).
     pub dropped_conversations: u64,
+    /// Findings with evidence and remediation.
+    pub findings: Vec<Finding>,
+    /// Findings not kept (table full).
+    pub dropped_findings: u64,
+}
+
+/// Turn an accumulated finding into the report's form: evidence names fields and counts only.
+fn finding(f: &FindingAcc, asset: Option<String>, peer: Option<String>) -> Finding {
+    let name = |id: &Option<String>, k: &EndpointKey| -> String {
+        id.clone().unwrap_or_else(|| k.ip.map_or_else(|| "an unknown host".to_string(), |i| i.to_string()))
+    };
+    let (from, to) = (name(&asset, &f.sender), name(&peer, &f.receiver));
+    let proto = f.protocol.as_str();
+    let mut evidence = BTreeMap::new();
+    evidence.insert("messages".to_string(), f.count.to_string());
+    evidence.insert("fields".to_string(), f.fields.iter().cloned().collect::<Vec<_>>().join(", "));
+    if !f.message_types.is_empty() {
+        evidence.insert("message_types".to_string(), f.message_types.iter().cloned().collect::<Vec<_>>().join(", "));
+    }
+    evidence.insert("transport".to_string(), format!("{} over TCP port {} without TLS", proto.to_uppercase(), f.port));
+    Finding {
+        id: format!("{}:{}:{}->{}", f.kind, proto, from, to),
+        kind: f.kind.to_string(),
+        severity: f.severity,
+        title: format!("Patient data sent in cleartext {} from {from} to {to}", proto.to_uppercase()),
+        asset,
+        peer,
+        protocol: Some(proto.to_string()),
+        evidence,
+        remediation: format!(
+            "Encrypt this interface: carry {p} over TLS (MLLP over TLS; IHE ATNA secure node) or inside an IPsec/VPN tunnel between {from} and {to}, and allow TCP port {port} only between these two systems. Until then anyone on the path can read the fields listed in the evidence.",
+            p = proto.to_uppercase(),
+            port = f.port
+        ),
+        first_seen: f.first,
+        last_seen: f.last,
+        count: f.count,
+    }
 }

@@ -4,17 +4,49 @@
 //! client id); DHCP acknowledgements tie its MAC to an address. DNS answers tie addresses to
 //! names: A/AAAA forwards (including mDNS announcements) and PTR reverses.
 
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Side};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ward_dissect::Record;
 use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
+use ward_dissect::hl7::Hl7Record;
+use ward_model::{AppProtocol, Timestamp};
 
-pub(crate) fn learn(inv: &mut Inventory, record: &Record) {
+pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, record: &Record) {
     match record {
         Record::Dhcp(d) => dhcp(inv, d),
         Record::Dns(d) => dns(inv, d),
+        Record::Hl7(h) => hl7(inv, ts, sender, receiver, h),
         _ => {}
+    }
+}
+
+/// `APPLICATION@FACILITY`, or the application alone.
+fn hl7_app(app: &Option<String>, facility: &Option<String>) -> Option<String> {
+    match (app, facility) {
+        (Some(a), Some(f)) => Some(format!("{a}@{f}")),
+        (Some(a), None) => Some(a.clone()),
+        (None, Some(f)) => Some(format!("@{f}")),
+        (None, None) => None,
+    }
+}
+
+/// HL7: the sender is MSH-3/4, the receiver MSH-5/6; a message with patient fields on a
+/// connection Ward can read is patient data in cleartext.
+fn hl7(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, h: &Hl7Record) {
+    if let Some(a) = hl7_app(&h.sending_application, &h.sending_facility) {
+        inv.add_hl7_app(ts, sender, a);
+    }
+    if let Some(a) = hl7_app(&h.receiving_application, &h.receiving_facility) {
+        inv.add_hl7_app(ts, receiver, a);
+    }
+    if h.carries_phi() {
+        let kind = match (&h.message_type, &h.trigger_event) {
+            (Some(t), Some(e)) => Some(format!("{t}^{e}")),
+            (Some(t), None) => Some(t.clone()),
+            _ => None,
+        };
+        inv.cleartext_phi(ts, sender, receiver, AppProtocol::Hl7, &h.phi_fields, kind);
     }
 }
 

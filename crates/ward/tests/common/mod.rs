@@ -88,8 +88,14 @@ pub fn schema_errors(schema: &Path, doc: &Path) -> Vec<String> {
 
 /// tshark's fields, one Vec per packet (`-T fields -E separator=|`), with a display filter.
 pub fn tshark_fields(pcap: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    tshark_fields_sep(pcap, filter, fields, '|')
+}
+
+/// The same with another column separator (HL7 content is full of `|`).
+pub fn tshark_fields_sep(pcap: &Path, filter: &str, fields: &[&str], sep: char) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
-    cmd.args(["-r"]).arg(pcap).args(["-n", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]);
+    let sep_arg = if sep == '\t' { "separator=/t".to_string() } else { format!("separator={sep}") };
+    cmd.args(["-r"]).arg(pcap).args(["-n", "-T", "fields", "-E", &sep_arg, "-E", "occurrence=a", "-E", "aggregator=,"]);
     if !filter.is_empty() {
         cmd.args(["-Y", filter]);
     }
@@ -98,5 +104,5 @@ pub fn tshark_fields(pcap: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<Stri
     }
     let o = cmd.output().expect("tshark runs (scripts/test.sh installs it)");
     assert!(o.status.success(), "tshark: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).lines().map(|l| l.split('|').map(str::to_string).collect()).collect()
+    String::from_utf8_lossy(&o.stdout).lines().map(|l| l.split(sep).map(str::to_string).collect()).collect()
 }

@@ -1,0 +1,142 @@
+//! Pure HL7 v2 parsing: segments, the MSH header, fields, escape sequences, PHI field names.
+
+/// Split a message into segments on CR, LF or CRLF, dropping empty lines.
+pub(crate) fn segments(msg: &[u8]) -> impl Iterator<Item = &[u8]> {
+    msg.split(|b| *b == b'\r' || *b == b'\n').filter(|s| !s.is_empty())
+}
+
+/// Which separator the message uses between segments.
+pub(crate) fn separator_kind(msg: &[u8]) -> &'static str {
+    match msg.iter().position(|b| *b == b'\r' || *b == b'\n') {
+        Some(i) if msg[i] == b'\r' && msg.get(i + 1) == Some(&b'\n') => "crlf",
+        Some(i) if msg[i] == b'\n' => "lf",
+        _ => "cr",
+    }
+}
+
+/// Encoding characters from MSH-2 (HL7 v2.5.1 §2.5.4): component, repetition, escape,
+/// subcomponent; the field separator is MSH-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Encoding {
+    pub field: u8,
+    pub component: u8,
+    pub repetition: u8,
+    pub escape: u8,
+    pub subcomponent: u8,
+}
+
+/// A segment's fields, numbered as HL7 numbers them: field 0 is the segment id; in MSH, field 1
+/// is the field separator itself, so MSH-n is the (n-1)-th piece after splitting.
+#[derive(Debug)]
+pub(crate) struct Segment<'a> {
+    pub id: &'a [u8],
+    pieces: Vec<&'a [u8]>,
+    is_msh: bool,
+}
+
+impl<'a> Segment<'a> {
+    pub(crate) fn parse(seg: &'a [u8], enc: &Encoding, max_fields: usize) -> Segment<'a> {
+        let pieces: Vec<&[u8]> = seg.split(|b| *b == enc.field).take(max_fields).collect();
+        let id = pieces.first().copied().unwrap_or(b"");
+        let is_msh = matches!(id, b"MSH" | b"FHS" | b"BHS");
+        Segment { id, pieces, is_msh }
+    }
+
+    /// Field n (1-based, HL7 numbering); empty if absent.
+    pub(crate) fn field(&self, n: usize) -> &'a [u8] {
+        let idx = if self.is_msh { n.checked_sub(1) } else { Some(n) };
+        idx.and_then(|i| self.pieces.get(i)).copied().unwrap_or(b"")
+    }
+
+    /// Number of the last field present.
+    pub(crate) fn field_count(&self) -> usize {
+        if self.is_msh { self.pieces.len() } else { self.pieces.len().saturating_sub(1) }
+    }
+}
+
+/// Read the encoding characters of an MSH/FHS/BHS segment (`MSH|^~\&|...`).
+pub(crate) fn encoding(seg: &[u8]) -> Result<Encoding, &'static str> {
+    if seg.len() < 8 || !matches!(&seg[..3], b"MSH" | b"FHS" | b"BHS") {
+        return Err("hl7.bad_msh");
+    }
+    let e = Encoding { field: seg[3], component: seg[4], repetition: seg[5], escape: seg[6], subcomponent: seg[7] };
+    let all = [e.field, e.component, e.repetition, e.escape, e.subcomponent];
+    // The delimiters must be distinct printable punctuation (§2.5.4).
+    for (i, c) in all.iter().enumerate() {
+        if !c.is_ascii_punctuation() || all[..i].contains(c) {
+            // Some senders omit the subcomponent separator ("^~\" then "|").
+            if i == 4 && *c == e.field {
+                return Ok(Encoding { subcomponent: b'&', ..e });
+            }
+            return Err("hl7.bad_encoding_characters");
+        }
+    }
+    Ok(e)
+}
+
+/// Component n (1-based) of a field.
+pub(crate) fn component<'a>(field: &'a [u8], enc: &Encoding, n: usize) -> &'a [u8] {
+    field.split(|b| *b == enc.component).nth(n - 1).unwrap_or(b"")
+}
+
+/// Printable text of a header value: escape sequences (§2.7.1) decoded, control characters
+/// dropped, at most `max` characters.
+pub(crate) fn text(v: &[u8], enc: &Encoding, max: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < v.len() && out.chars().count() < max {
+        let b = v[i];
+        if b == enc.escape
+            && let Some(end) = v[i + 1..].iter().position(|c| *c == enc.escape) {
+                let seq = &v[i + 1..i + 1 + end];
+                match seq {
+                    b"F" => out.push(enc.field as char),
+                    b"S" => out.push(enc.component as char),
+                    b"T" => out.push(enc.subcomponent as char),
+                    b"R" => out.push(enc.repetition as char),
+                    b"E" => out.push(enc.escape as char),
+                    _ => {} // formatting (\.br\, \H\...) and hex escapes are not header text
+                }
+                i += end + 2;
+                continue;
+            }
+        if (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+        } else if b >= 0x80 {
+            out.push('\u{fffd}');
+        }
+        i += 1;
+    }
+    let t = out.trim().to_string();
+    (!t.is_empty()).then_some(t)
+}
+
+/// Fields that identify a patient (or their relatives, insurer, guarantor) or carry clinical
+/// values, by segment: HL7 v2.5.1 chapters 3 (PID, NK1, PV1, MRG), 6 (IN1, GT1, DG1) and 7 (OBX).
+pub(crate) fn phi_fields(segment_id: &[u8]) -> &'static [(usize, &'static str)] {
+    match segment_id {
+        b"PID" => &[
+            (2, "patient ID"),
+            (3, "patient identifier list"),
+            (4, "alternate patient ID"),
+            (5, "patient name"),
+            (6, "mother's maiden name"),
+            (7, "date of birth"),
+            (9, "patient alias"),
+            (11, "patient address"),
+            (13, "home phone"),
+            (14, "business phone"),
+            (18, "patient account number"),
+            (19, "SSN"),
+            (20, "driver's license"),
+        ],
+        b"NK1" => &[(2, "next of kin name"), (4, "next of kin address"), (5, "next of kin phone")],
+        b"PV1" => &[(3, "assigned patient location"), (19, "visit number")],
+        b"MRG" => &[(1, "prior patient identifier"), (7, "prior patient name")],
+        b"IN1" => &[(16, "insured's name"), (19, "insured's address"), (36, "policy number")],
+        b"GT1" => &[(3, "guarantor name"), (5, "guarantor address"), (6, "guarantor phone"), (12, "guarantor SSN")],
+        b"DG1" => &[(3, "diagnosis code"), (4, "diagnosis description")],
+        b"OBX" => &[(5, "observation value")],
+        _ => &[],
+    }
+}
