@@ -343,7 +343,7 @@ impl Inventory {
     }
 
     /// Patient data seen in cleartext from `sender` to `receiver`.
-    pub(crate) fn cleartext_phi(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, fields: &[String], message_type: Option<String>) {
+    pub(crate) fn cleartext_phi(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, fields: &[Cow<'static, str>], message_type: Option<String>) {
         let key = |s: &Side| EndpointKey { mac: s.mac.filter(|m| is_host_mac(*m)), ip: Some(s.ip).filter(|i| is_host_ip(*i)) };
         let (a, b) = (key(sender), key(receiver));
         let k = ("cleartext-phi", a, b, protocol);
@@ -368,8 +368,8 @@ impl Inventory {
         f.first = f.first.min(ts);
         f.last = f.last.max(ts);
         for x in fields {
-            if f.fields.len() < 64 {
-                f.fields.insert(x.clone());
+            if f.fields.len() < 64 && !f.fields.contains(x.as_ref()) {
+                f.fields.insert(x.to_string());
             }
         }
         if let Some(t) = message_type

@@ -1,36 +1,43 @@
-//! The DNS dissector: whole datagrams over UDP, length-framed messages over TCP.
+//! The DNS dissector: one message per UDP datagram; over TCP, messages framed by a two-octet
+//! length (RFC 1035 §4.2.2), written once for both directions.
 
-use super::parser::{self, NameError, NameLimits};
-use super::record::DnsRecord;
+use super::parser::{self, NameLimits, Reader};
 use crate::registry::DissectorInfo;
-use crate::{Confidence, DissectEventKind, Dissector, Limits, Output, Progress, Record, StreamDriver};
+use crate::{Confidence, DissectEventKind, Dissector, Limits, Output, Progress, Record};
 use ward_model::{AppProtocol, Direction, Transport};
 
-/// Bounds on DNS parsing.
+/// Bounds on DNS parsing. Hitting one raises `LimitExceeded` with `dns.<field>`; what lies
+/// beyond is skipped (never buffered) and parsing goes on after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsLimits {
-    /// Questions parsed per message.
+    /// Questions decoded per message; further ones are stepped over.
     pub max_questions: usize,
-    /// Records parsed per section (answer, authority, additional).
+    /// Resource records decoded per section (answer, authority, additional); further ones are
+    /// stepped over.
     pub max_answers: usize,
-    /// Longest name in wire octets (RFC 1035 allows 255).
+    /// Longest name kept, in wire octets with length octets and the root octet (RFC 1035
+    /// §2.3.4 allows 255). A longer name is cut at a label boundary and marked truncated.
     pub max_name_length: usize,
-    /// Compression pointers followed per name.
+    /// Compression pointers followed per name (RFC 1035 §4.1.4); the name is cut after them.
     pub max_compression_pointers: usize,
-    /// TXT bytes kept per record.
+    /// TXT text bytes kept per record (before escaping), over all its strings.
     pub max_rdata_text: usize,
-    /// Longest message accepted over TCP; longer ones are skipped unparsed.
+    /// Longest message parsed, in octets; a longer one is skipped whole (over TCP, without
+    /// buffering it).
     pub max_message_len: usize,
 }
 
 impl Default for DnsLimits {
     fn default() -> Self {
         DnsLimits {
-            max_questions: 16,
-            max_answers: 128,
+            // mDNS queries ask several questions at once; unicast ones ask one.
+            max_questions: 32,
+            max_answers: 256,
             max_name_length: 255,
-            max_compression_pointers: 32,
-            max_rdata_text: 512,
+            // Each pointer after the first adds at least one label (two octets) in a real
+            // message, so 255 octets need fewer than 128.
+            max_compression_pointers: 128,
+            max_rdata_text: 1024,
             max_message_len: 65_535,
         }
     }
@@ -40,221 +47,284 @@ impl Default for DnsLimits {
 pub const INFO: DissectorInfo = DissectorInfo {
     protocol: AppProtocol::Dns,
     transports: &[Transport::Udp, Transport::Tcp],
+    // DNS, mDNS (RFC 6762), LLMNR (RFC 4795).
     ports: &[53, 5353, 5355],
     probe,
-    new: |transport, limits| Box::new(Dns::new(transport, &limits.dns)),
+    new: |transport, limits| Box::new(DnsSession::new(transport, &limits.dns)),
 };
 
+/// Is this DNS? For TCP, `data` starts with the length prefix.
 fn probe(transport: Transport, _: Direction, data: &[u8]) -> Confidence {
-    let (msg, whole) = if transport == Transport::Tcp {
-        if data.len() < 14 {
-            return Confidence::NeedMore;
-        }
-        let len = usize::from(u16::from_be_bytes([data[0], data[1]]));
-        if len < 12 {
-            return Confidence::No;
-        }
-        (&data[2..data.len().min(2 + len)], data.len() >= 2 + len)
-    } else {
-        (data, true)
+    if transport != Transport::Tcp {
+        return probe_message(data, data.len(), true);
+    }
+    // The length prefix and a whole header.
+    let (Some((prefix, body)), true) = (data.split_first_chunk::<2>(), data.len() >= 14) else {
+        return Confidence::NeedMore;
     };
-    let Ok(h) = parser::header(msg) else { return Confidence::No };
-    let qr = h.flags & 0x8000 != 0;
-    let opcode = (h.flags >> 11) & 0xf;
-    // RFC 1035 §4.1.1: Z must be zero; opcodes and rcodes in use are few.
-    if !matches!(opcode, 0 | 1 | 2 | 4 | 5) || h.flags & 0x0040 != 0 || h.flags & 0xf > 10 {
+    let len = usize::from(u16::from_be_bytes(*prefix));
+    match body.get(..len) {
+        Some(msg) => probe_message(msg, len, true),
+        None => probe_message(body, len, false),
+    }
+}
+
+/// `msg` is the message (`whole`) or its first bytes, of a declared length `len`.
+fn probe_message(msg: &[u8], len: usize, whole: bool) -> Confidence {
+    let Ok(h) = parser::header(&mut Reader::new(msg)) else { return Confidence::No };
+    let query = !h.is_response();
+    // Opcodes in use (QUERY, IQUERY, STATUS, NOTIFY, UPDATE, DSO); Z is zero (RFC 1035
+    // §4.1.1); a query carries no error; a query asks something, and no message asks much.
+    let sane = matches!(h.opcode(), 0 | 1 | 2 | 4 | 5 | 6)
+        && !h.z()
+        && (!query || h.rcode() == 0)
+        && (h.qdcount > 0 || !query)
+        && h.qdcount <= 32
+        && h.min_len() <= len;
+    if !sane {
         return Confidence::No;
     }
-    let plausible = if qr {
-        h.qdcount <= 1 && (h.qdcount == 1 || h.ancount > 0)
-    } else {
-        // A query asks one question; only UPDATE (5) carries records in the other sections.
-        h.qdcount == 1 && (opcode == 5 || (h.ancount == 0 && h.nscount == 0)) && h.arcount <= 2
-    };
-    if !plausible {
-        return Confidence::No;
-    }
+    let typical = h.opcode() == 0 && h.qdcount == 1;
     if whole {
-        return match parse(msg, &DnsLimits::default()) {
-            (Some(_), None) => Confidence::High,
-            _ => Confidence::No,
+        let p = parser::message(msg, &DnsLimits::default());
+        // Clean means every section parsed and ended exactly at the message's end (for TCP:
+        // where the length prefix says).
+        let clean = p.record.is_some()
+            && !p.findings.events.iter().any(|e| {
+                matches!(e, DissectEventKind::Malformed { .. } | DissectEventKind::PeerMisbehaving { .. })
+            });
+        return match (clean, typical) {
+            (true, true) => Confidence::High,
+            (true, false) => Confidence::Low,
+            (false, _) => Confidence::No,
         };
     }
-    let lim = NameLimits { max_len: 255, max_pointers: 8 };
-    match parser::question(msg, 12, lim) {
-        Ok((q, _)) if q.rrname.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) => Confidence::High,
-        Ok(_) => Confidence::Low,
-        Err(_) => Confidence::NeedMore,
+    // The first bytes of a TCP message: judge by its first question.
+    let lim = NameLimits { max_len: 255, max_pointers: 0 };
+    match parser::name(msg, 12, lim) {
+        Ok((n, _)) if n.cut.is_some() => Confidence::No,
+        Ok((_, end)) if end + 4 <= msg.len() => {
+            if typical && query && h.ancount == 0 && h.nscount == 0 { Confidence::High } else { Confidence::Low }
+        }
+        Ok(_) | Err("dns.name_truncated") => Confidence::NeedMore,
+        Err(_) => Confidence::No,
     }
 }
 
+/// Where one direction of a TCP stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// At a message boundary.
+    Boundary,
+    /// Inside a message the driver is buffering until it is whole.
+    Partial,
+    /// Inside a message longer than `max_message_len`: this many octets still to discard.
+    Skipping { remaining: usize },
+    /// The framing was lost in a gap; the rest of this direction is ignored.
+    Lost,
+}
+
+/// One flow's DNS dissector.
 #[derive(Debug)]
-struct Dns {
+struct DnsSession {
     transport: Transport,
     limits: DnsLimits,
-    /// TCP: bytes of an oversize message still to skip, per direction.
-    skip: [usize; 2],
-    /// TCP: framing lost after a gap, per direction.
-    stopped: [bool; 2],
+    /// TCP framing per direction, indexed by [`Direction::index`].
+    framing: [Framing; 2],
 }
 
-impl Dns {
-    fn new(transport: Transport, limits: &DnsLimits) -> Dns {
-        Dns { transport, limits: limits.clone(), skip: [0; 2], stopped: [false; 2] }
+impl DnsSession {
+    fn new(transport: Transport, limits: &DnsLimits) -> DnsSession {
+        DnsSession { transport, limits: limits.clone(), framing: [Framing::Boundary; 2] }
     }
 
+    /// One whole message: its events, then its record.
     fn message(&self, dir: Direction, msg: &[u8], out: &mut Output) {
-        let (record, problem) = parse(msg, &self.limits);
-        if let Some(kind) = problem {
+        if msg.len() > self.limits.max_message_len {
+            let kind = DissectEventKind::LimitExceeded { limit: "dns.max_message_len", value: msg.len() as u64 };
+            out.event(AppProtocol::Dns, dir, kind);
+            return;
+        }
+        let parsed = parser::message(msg, &self.limits);
+        for kind in parsed.findings.events {
             out.event(AppProtocol::Dns, dir, kind);
         }
-        if let Some(r) = record {
+        if let Some(r) = parsed.record {
             out.record(dir, Record::Dns(r));
         }
     }
+
+    /// TCP: every whole message in `data`; the driver keeps an incomplete one for next time.
+    fn stream(&mut self, dir: Direction, data: &[u8], out: &mut Output) -> Progress {
+        let i = dir.index();
+        let mut at = 0;
+        loop {
+            let rest = data.get(at..).unwrap_or_default();
+            match self.framing[i] {
+                Framing::Lost => return Progress::done(data.len()),
+                Framing::Skipping { remaining } => {
+                    let n = remaining.min(rest.len());
+                    at += n;
+                    self.framing[i] = if n == remaining { Framing::Boundary } else { Framing::Skipping { remaining: remaining - n } };
+                    if at == data.len() {
+                        return Progress::done(data.len());
+                    }
+                }
+                Framing::Boundary | Framing::Partial => {
+                    if rest.is_empty() {
+                        self.framing[i] = Framing::Boundary;
+                        return Progress::done(data.len());
+                    }
+                    let mut r = Reader::new(rest);
+                    let Ok(len) = r.u16("dns.length_prefix") else {
+                        self.framing[i] = Framing::Partial;
+                        return Progress::need(at, 2);
+                    };
+                    let len = usize::from(len);
+                    if len > self.limits.max_message_len {
+                        let kind = DissectEventKind::LimitExceeded { limit: "dns.max_message_len", value: len as u64 };
+                        out.event(AppProtocol::Dns, dir, kind);
+                        self.framing[i] = Framing::Skipping { remaining: len };
+                        at += 2;
+                        continue;
+                    }
+                    let Ok(msg) = r.bytes(len, "dns.truncated_message") else {
+                        self.framing[i] = Framing::Partial;
+                        return Progress::need(at, 2 + len);
+                    };
+                    self.message(dir, msg, out);
+                    self.framing[i] = Framing::Boundary;
+                    at += 2 + len;
+                }
+            }
+        }
+    }
 }
 
-impl Dissector for Dns {
+impl Dissector for DnsSession {
     fn on_data(&mut self, dir: Direction, data: &[u8], out: &mut Output) -> Progress {
-        if self.transport != Transport::Tcp {
-            self.message(dir, data, out);
-            return Progress::done(data.len());
+        if self.transport == Transport::Tcp {
+            return self.stream(dir, data, out);
         }
-        let i = dir.index();
-        if self.stopped[i] {
-            return Progress::done(data.len());
-        }
-        if self.skip[i] > 0 {
-            let n = self.skip[i].min(data.len());
-            self.skip[i] -= n;
-            return Progress::need(n, 0);
-        }
-        if data.len() < 2 {
-            return Progress::need(0, 2);
-        }
-        let len = usize::from(u16::from_be_bytes([data[0], data[1]]));
-        if len > self.limits.max_message_len {
-            out.event(AppProtocol::Dns, dir, DissectEventKind::LimitExceeded { limit: "dns.max_message_len", value: len as u64 });
-            self.skip[i] = len;
-            return Progress::need(2, 0);
-        }
-        if data.len() < 2 + len {
-            return Progress::need(0, 2 + len);
-        }
-        self.message(dir, &data[2..2 + len], out);
-        Progress::need(2 + len, 0)
+        // A datagram is exactly one message (RFC 1035 §4.2.1).
+        self.message(dir, data, out);
+        Progress::done(data.len())
     }
 
-    fn on_gap(&mut self, dir: Direction, _: u64, out: &mut Output) {
+    fn on_gap(&mut self, dir: Direction, _len: u64, out: &mut Output) {
+        // Nothing in a DNS stream marks where a message starts: after lost bytes any two
+        // octets could pass for a length, so this direction stops rather than guess.
         let i = dir.index();
-        if self.transport == Transport::Tcp && !self.stopped[i] {
-            self.stopped[i] = true;
+        if self.transport == Transport::Tcp && self.framing[i] != Framing::Lost {
+            self.framing[i] = Framing::Lost;
             out.event(AppProtocol::Dns, dir, DissectEventKind::LostSync);
         }
     }
 
-    fn on_eof(&mut self, _: Direction, _: &mut Output) {}
-}
-
-fn name_problem(e: NameError) -> DissectEventKind {
-    match e {
-        NameError::Malformed(reason) => DissectEventKind::Malformed { reason },
-        NameError::Limit(limit, value) => DissectEventKind::LimitExceeded { limit, value },
+    fn on_eof(&mut self, dir: Direction, out: &mut Output) {
+        let i = dir.index();
+        if matches!(self.framing[i], Framing::Partial | Framing::Skipping { .. }) {
+            out.event(AppProtocol::Dns, dir, DissectEventKind::Malformed { reason: "dns.truncated_message" });
+        }
+        self.framing[i] = Framing::Boundary;
     }
 }
 
-/// Parse one message. A record is produced when the header and every question parse; a
-/// problem later on keeps the sections read so far and is reported beside the record.
-fn parse(msg: &[u8], limits: &DnsLimits) -> (Option<DnsRecord>, Option<DissectEventKind>) {
-    let h = match parser::header(msg) {
-        Ok(h) => h,
-        Err(reason) => return (None, Some(DissectEventKind::Malformed { reason })),
-    };
-    let lim = NameLimits { max_len: limits.max_name_length, max_pointers: limits.max_compression_pointers };
-    let qr = h.flags & 0x8000 != 0;
-    let mut r = DnsRecord {
-        kind: if qr { "response" } else { "request" },
-        id: h.id,
-        flags: format!("{:x}", h.flags),
-        qr,
-        aa: h.flags & 0x0400 != 0,
-        tc: h.flags & 0x0200 != 0,
-        rd: h.flags & 0x0100 != 0,
-        ra: h.flags & 0x0080 != 0,
-        opcode: ((h.flags >> 11) & 0xf) as u8,
-        rcode: parser::rcode_name(h.flags & 0xf),
-        queries: Vec::new(),
-        answers: Vec::new(),
-        authorities: Vec::new(),
-        additionals: Vec::new(),
-    };
-    let mut at = 12;
-    for n in 0..usize::from(h.qdcount) {
-        if n >= limits.max_questions {
-            let e = DissectEventKind::LimitExceeded { limit: "dns.max_questions", value: u64::from(h.qdcount) };
-            return (Some(r), Some(e));
-        }
-        match parser::question(msg, at, lim) {
-            Ok((q, next)) => {
-                r.queries.push(q);
-                at = next;
-            }
-            Err(e) => return (None, Some(name_problem(e))),
-        }
-    }
-    let sections = [(h.ancount, 0usize), (h.nscount, 1), (h.arcount, 2)];
-    for (count, which) in sections {
-        for n in 0..usize::from(count) {
-            if n >= limits.max_answers {
-                let e = DissectEventKind::LimitExceeded { limit: "dns.max_answers", value: u64::from(count) };
-                return (Some(r), Some(e));
-            }
-            match parser::resource(msg, at, lim, limits.max_rdata_text) {
-                Ok((rr, next)) => {
-                    at = next;
-                    if let Some(rr) = rr {
-                        match which {
-                            0 => r.answers.push(rr),
-                            1 => r.authorities.push(rr),
-                            _ => r.additionals.push(rr),
-                        }
-                    }
-                }
-                Err(e) => return (Some(r), Some(name_problem(e))),
-            }
-        }
-    }
-    (Some(r), None)
-}
-
-/// Fuzz entry point: `data` as a UDP datagram and as a TCP stream (length-prefixed, split at
-/// two points). Both must give the same records; names stay within the limits; records serialise.
+/// Fuzz entry point (`fuzz/fuzz_targets/dns.rs`). Runs `data` as one UDP datagram and, framed
+/// by its length, as a TCP stream carrying it twice, cut at a few points; with default limits
+/// and with tiny ones. Asserts: no panic; TCP gives the UDP records and events, twice; every
+/// record re-serialises to JSON; every name is printable and within `max_name_length`; no
+/// section holds more entries than its limit.
+///
+/// # Panics
+///
+/// When a property fails: that is the point of a fuzz target.
 pub fn fuzz(data: &[u8]) {
-    let limits = Limits::default();
-    let mut udp = StreamDriver::new(&INFO, Transport::Udp, &limits);
-    let mut out_udp = Output::default();
-    udp.feed(Direction::ToServer, data, &mut out_udp);
-    if data.len() <= limits.dns.max_message_len {
-        let mut framed = (data.len() as u16).to_be_bytes().to_vec();
-        framed.extend_from_slice(data);
-        let mut tcp = StreamDriver::new(&INFO, Transport::Tcp, &limits);
-        let mut out_tcp = Output::default();
-        let a = framed.len() / 3;
-        let b = framed.len() * 2 / 3;
-        for part in [&framed[..a], &framed[a..b], &framed[b..]] {
-            tcp.feed(Direction::ToServer, part, &mut out_tcp);
+    let tiny = DnsLimits {
+        max_questions: 1,
+        max_answers: 1,
+        max_name_length: 16,
+        max_compression_pointers: 1,
+        max_rdata_text: 4,
+        max_message_len: 512,
+    };
+    for dns in [DnsLimits::default(), tiny] {
+        let limits = Limits { dns, ..Limits::default() };
+        let udp = crate::harness::run(&INFO, Transport::Udp, &limits, &[(Direction::ToClient, data)]);
+        // An empty datagram is never delivered; an empty TCP message is two zero octets.
+        if let Ok(len) = u16::try_from(data.len()).map_err(drop).and_then(|l| if l > 0 { Ok(l) } else { Err(()) }) {
+            let mut framed = len.to_be_bytes().to_vec();
+            framed.extend_from_slice(data);
+            framed.extend_from_slice(&len.to_be_bytes());
+            framed.extend_from_slice(data);
+            let (a, b) = (1.min(framed.len()), framed.len() / 2);
+            let (c, d) = (b.max(usize::from(len) + 3).min(framed.len()), framed.len());
+            let parts = [&framed[..a], &framed[a..b], &framed[b..c], &framed[c..d]];
+            let chunks: Vec<(Direction, &[u8])> = parts.iter().map(|p| (Direction::ToClient, *p)).collect();
+            let tcp = crate::harness::run(&INFO, Transport::Tcp, &limits, &chunks);
+            assert_eq!(tcp.records, twice(&udp.records), "TCP and UDP disagree on the records");
+            assert_eq!(tcp.events, twice(&udp.events), "TCP and UDP disagree on the events");
         }
-        assert_eq!(out_tcp.records, out_udp.records, "TCP and UDP framing give the same records");
+        for (_, r) in &udp.records {
+            let Record::Dns(r) = r else { panic!("a DNS dissector produced {r:?}") };
+            check_record(r, &limits.dns);
+        }
     }
-    let max = limits.dns.max_name_length * 4; // escaping widens a byte to at most 4 characters
-    for (_, r) in &out_udp.records {
-        let Record::Dns(r) = r else { panic!("not dns") };
-        for q in &r.queries {
-            assert!(q.rrname.len() <= max);
+}
+
+fn check_record(r: &super::DnsRecord, limits: &DnsLimits) {
+    let json = serde_json::to_string(r).unwrap_or_default();
+    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "record does not re-serialise: {r:?}");
+    assert!(r.queries.len() <= limits.max_questions, "{} questions kept", r.queries.len());
+    let mut names: Vec<&str> = r.queries.iter().map(|q| q.rrname.as_str()).collect();
+    for section in [&r.answers, &r.authorities, &r.additionals] {
+        assert!(section.len() <= limits.max_answers, "{} records kept in a section", section.len());
+        for a in section {
+            names.push(&a.rrname);
+            if let Some(s) = &a.srv {
+                names.push(&s.name);
+            }
+            if let Some(s) = &a.soa {
+                names.extend([s.mname.as_str(), s.rname.as_str()]);
+            }
+            if matches!(a.rrtype.as_str(), "CNAME" | "NS" | "PTR" | "MX") {
+                names.extend(a.rdata.as_deref());
+            }
+            let text = a.rdata.iter().chain(&a.txt);
+            assert!(text.flat_map(|t| t.bytes()).all(|b| (0x20..0x7f).contains(&b)), "unprintable data in {a:?}");
         }
-        for a in r.answers.iter().chain(&r.authorities).chain(&r.additionals) {
-            assert!(a.rrname.len() <= max);
-        }
-        assert!(serde_json::to_string(r).is_ok());
     }
+    for n in names {
+        assert!(n.bytes().all(|b| (0x21..0x7f).contains(&b)), "unprintable name {n:?}");
+        let wire = wire_len(n);
+        assert!(wire <= limits.max_name_length.max(1), "name {n:?} is {wire} octets on the wire");
+    }
+}
+
+fn twice<T: Clone>(v: &[T]) -> Vec<T> {
+    [v, v].concat()
+}
+
+/// The wire length of a rendered name: each label's octets (`\xNN`, `\.` and `\\` are one)
+/// plus its length octet, plus the root octet.
+pub(crate) fn wire_len(rendered: &str) -> usize {
+    if rendered.is_empty() {
+        return 1;
+    }
+    let mut octets = 0;
+    let mut labels = 1;
+    let mut chars = rendered.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => labels += 1,
+            '\\' => {
+                if chars.next() == Some('x') {
+                    let _hex = (chars.next(), chars.next());
+                }
+                octets += 1;
+            }
+            _ => octets += 1,
+        }
+    }
+    octets + labels + 1
 }

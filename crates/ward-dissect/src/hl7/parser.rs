@@ -2,7 +2,18 @@
 
 /// Split a message into segments on CR, LF or CRLF, dropping empty lines.
 pub(crate) fn segments(msg: &[u8]) -> impl Iterator<Item = &[u8]> {
-    msg.split(|b| *b == b'\r' || *b == b'\n').filter(|s| !s.is_empty())
+    let mut start = 0;
+    let mut ends = memchr::memchr2_iter(b'\r', b'\n', msg).chain(std::iter::once(msg.len()));
+    std::iter::from_fn(move || {
+        loop {
+            let end = ends.next()?;
+            let seg = &msg[start.min(end)..end];
+            start = end + 1;
+            if !seg.is_empty() {
+                return Some(seg);
+            }
+        }
+    })
 }
 
 /// Which separator the message uses between segments.
@@ -26,31 +37,31 @@ pub(crate) struct Encoding {
 }
 
 /// A segment's fields, numbered as HL7 numbers them: field 0 is the segment id; in MSH, field 1
-/// is the field separator itself, so MSH-n is the (n-1)-th piece after splitting.
+/// is the field separator itself, so MSH-n is the (n-1)-th piece after splitting. Fields are
+/// found by scanning on demand: no allocation per segment.
 #[derive(Debug)]
 pub(crate) struct Segment<'a> {
     pub id: &'a [u8],
-    pieces: Vec<&'a [u8]>,
+    raw: &'a [u8],
+    sep: u8,
     is_msh: bool,
+    max_fields: usize,
 }
 
 impl<'a> Segment<'a> {
     pub(crate) fn parse(seg: &'a [u8], enc: &Encoding, max_fields: usize) -> Segment<'a> {
-        let pieces: Vec<&[u8]> = seg.split(|b| *b == enc.field).take(max_fields).collect();
-        let id = pieces.first().copied().unwrap_or(b"");
+        let id = seg.split(|b| *b == enc.field).next().unwrap_or(b"");
         let is_msh = matches!(id, b"MSH" | b"FHS" | b"BHS");
-        Segment { id, pieces, is_msh }
+        Segment { id, raw: seg, sep: enc.field, is_msh, max_fields }
     }
 
-    /// Field n (1-based, HL7 numbering); empty if absent.
+    /// Field n (1-based, HL7 numbering); empty if absent or beyond the field limit.
     pub(crate) fn field(&self, n: usize) -> &'a [u8] {
         let idx = if self.is_msh { n.checked_sub(1) } else { Some(n) };
-        idx.and_then(|i| self.pieces.get(i)).copied().unwrap_or(b"")
-    }
-
-    /// Number of the last field present.
-    pub(crate) fn field_count(&self) -> usize {
-        if self.is_msh { self.pieces.len() } else { self.pieces.len().saturating_sub(1) }
+        match idx {
+            Some(i) if i < self.max_fields => self.raw.split(|b| *b == self.sep).nth(i).unwrap_or(b""),
+            _ => b"",
+        }
     }
 }
 
@@ -116,27 +127,70 @@ pub(crate) fn text(v: &[u8], enc: &Encoding, max: usize) -> Option<String> {
 pub(crate) fn phi_fields(segment_id: &[u8]) -> &'static [(usize, &'static str)] {
     match segment_id {
         b"PID" => &[
-            (2, "patient ID"),
-            (3, "patient identifier list"),
-            (4, "alternate patient ID"),
-            (5, "patient name"),
-            (6, "mother's maiden name"),
-            (7, "date of birth"),
-            (9, "patient alias"),
-            (11, "patient address"),
-            (13, "home phone"),
-            (14, "business phone"),
-            (18, "patient account number"),
-            (19, "SSN"),
-            (20, "driver's license"),
+            (2, "PID-2 patient ID"),
+            (3, "PID-3 patient identifier list"),
+            (4, "PID-4 alternate patient ID"),
+            (5, "PID-5 patient name"),
+            (6, "PID-6 mother's maiden name"),
+            (7, "PID-7 date of birth"),
+            (9, "PID-9 patient alias"),
+            (11, "PID-11 patient address"),
+            (13, "PID-13 home phone"),
+            (14, "PID-14 business phone"),
+            (18, "PID-18 patient account number"),
+            (19, "PID-19 SSN"),
+            (20, "PID-20 driver's license"),
         ],
-        b"NK1" => &[(2, "next of kin name"), (4, "next of kin address"), (5, "next of kin phone")],
-        b"PV1" => &[(3, "assigned patient location"), (19, "visit number")],
-        b"MRG" => &[(1, "prior patient identifier"), (7, "prior patient name")],
-        b"IN1" => &[(16, "insured's name"), (19, "insured's address"), (36, "policy number")],
-        b"GT1" => &[(3, "guarantor name"), (5, "guarantor address"), (6, "guarantor phone"), (12, "guarantor SSN")],
-        b"DG1" => &[(3, "diagnosis code"), (4, "diagnosis description")],
-        b"OBX" => &[(5, "observation value")],
+        b"NK1" => &[(2, "NK1-2 next of kin name"), (4, "NK1-4 next of kin address"), (5, "NK1-5 next of kin phone")],
+        b"PV1" => &[(3, "PV1-3 assigned patient location"), (19, "PV1-19 visit number")],
+        b"MRG" => &[(1, "MRG-1 prior patient identifier"), (7, "MRG-7 prior patient name")],
+        b"IN1" => &[(16, "IN1-16 insured's name"), (19, "IN1-19 insured's address"), (36, "IN1-36 policy number")],
+        b"GT1" => &[(3, "GT1-3 guarantor name"), (5, "GT1-5 guarantor address"), (6, "GT1-6 guarantor phone"), (12, "GT1-12 guarantor SSN")],
+        b"DG1" => &[(3, "DG1-3 diagnosis code"), (4, "DG1-4 diagnosis description")],
+        b"OBX" => &[(5, "OBX-5 observation value")],
         _ => &[],
+    }
+}
+
+/// Segment ids as static text where they are common, so a message of hundreds of OBX segments
+/// costs no allocation per segment.
+pub(crate) fn segment_name(id: &[u8]) -> std::borrow::Cow<'static, str> {
+    let common: Option<&'static str> = match id {
+        b"MSH" => Some("MSH"),
+        b"MSA" => Some("MSA"),
+        b"ERR" => Some("ERR"),
+        b"EVN" => Some("EVN"),
+        b"PID" => Some("PID"),
+        b"PD1" => Some("PD1"),
+        b"NK1" => Some("NK1"),
+        b"PV1" => Some("PV1"),
+        b"PV2" => Some("PV2"),
+        b"ORC" => Some("ORC"),
+        b"OBR" => Some("OBR"),
+        b"OBX" => Some("OBX"),
+        b"NTE" => Some("NTE"),
+        b"SPM" => Some("SPM"),
+        b"TQ1" => Some("TQ1"),
+        b"AL1" => Some("AL1"),
+        b"DG1" => Some("DG1"),
+        b"PR1" => Some("PR1"),
+        b"IN1" => Some("IN1"),
+        b"IN2" => Some("IN2"),
+        b"GT1" => Some("GT1"),
+        b"MRG" => Some("MRG"),
+        b"ROL" => Some("ROL"),
+        b"QRD" => Some("QRD"),
+        b"QPD" => Some("QPD"),
+        b"QAK" => Some("QAK"),
+        b"SCH" => Some("SCH"),
+        b"RXA" => Some("RXA"),
+        b"RXE" => Some("RXE"),
+        b"FT1" => Some("FT1"),
+        b"SFT" => Some("SFT"),
+        _ => None,
+    };
+    match common {
+        Some(c) => std::borrow::Cow::Borrowed(c),
+        None => std::borrow::Cow::Owned(String::from_utf8_lossy(id).chars().filter(char::is_ascii_alphanumeric).take(3).collect()),
     }
 }

@@ -1,6 +1,7 @@
 //! The HL7 record: one message's header and the names of the sensitive fields it carries.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One HL7 v2 message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,9 +49,9 @@ pub struct Hl7Record {
     /// Part of a batch (FHS/BHS envelope).
     pub batch: bool,
     /// Segment ids in order (capped by the limits).
-    pub segments: Vec<String>,
+    pub segments: Vec<Cow<'static, str>>,
     /// Patient-identifying and clinical fields present (non-empty), as `SEG-n name`; never values.
-    pub phi_fields: Vec<String>,
+    pub phi_fields: Vec<Cow<'static, str>>,
 }
 
 impl Hl7Record {

@@ -73,6 +73,9 @@ struct Hl7 {
     resync: [bool; 2],
     /// Whether this direction has sent HL7 without MLLP framing.
     raw_seen: [bool; 2],
+    /// Bytes at the start of the pending frame already known to hold no block byte, so that a
+    /// frame arriving in many segments is scanned once, not once per segment.
+    scanned: [usize; 2],
     /// Control ids sent per direction and not yet acknowledged (oldest first).
     outstanding: [VecDeque<String>; 2],
 }
@@ -85,6 +88,7 @@ impl Hl7 {
             stopped: [false; 2],
             resync: [false; 2],
             raw_seen: [false; 2],
+            scanned: [0; 2],
             outstanding: [VecDeque::new(), VecDeque::new()],
         }
     }
@@ -165,26 +169,24 @@ impl Hl7 {
             ack_code: None,
             acknowledged_control_id: None,
             batch,
-            segments: vec!["MSH".into()],
+            segments: vec![std::borrow::Cow::Borrowed("MSH")],
             phi_fields: Vec::new(),
         }
     }
 
     fn body_segment(&self, r: &mut Hl7Record, s: &Segment<'_>, e: &Encoding) {
-        let id = String::from_utf8_lossy(s.id).chars().filter(char::is_ascii_alphanumeric).take(3).collect::<String>();
         if r.segments.len() < self.limits.max_segments {
-            r.segments.push(id.clone());
+            r.segments.push(parser::segment_name(s.id));
         }
         if s.id == b"MSA" {
             r.ack_code = parser::text(s.field(1), e, 4);
             r.acknowledged_control_id = parser::text(s.field(2), e, self.limits.max_text);
         }
-        for (n, name) in parser::phi_fields(s.id) {
-            if *n <= s.field_count() && !s.field(*n).iter().all(|b| *b == b' ' || *b == b'"') {
-                let f = format!("{id}-{n} {name}");
-                if !r.phi_fields.contains(&f) {
-                    r.phi_fields.push(f);
-                }
+        for (n, label) in parser::phi_fields(s.id) {
+            // Labels are static: compare addresses, not text.
+            let known = r.phi_fields.iter().any(|f| matches!(f, std::borrow::Cow::Borrowed(b) if std::ptr::eq(*b, *label)));
+            if !known && !s.field(*n).iter().all(|b| *b == b' ' || *b == b'"') {
+                r.phi_fields.push(std::borrow::Cow::Borrowed(label));
             }
         }
     }
@@ -247,11 +249,17 @@ impl Dissector for Hl7 {
         if lead > 0 {
             return Progress::need(lead, 0);
         }
+        if data[0] != SB {
+            self.scanned[i] = 0;
+        }
         match data[0] {
             SB => {
                 let body = &data[1..];
-                let end = body.iter().position(|b| *b == EB);
-                let restart = body.iter().position(|b| *b == SB);
+                let from = self.scanned[i].min(body.len());
+                let block = memchr::memchr2(EB, SB, &body[from..]).map(|k| k + from);
+                let end = block.filter(|k| body[*k] == EB);
+                let restart = block.filter(|k| body[*k] == SB);
+                self.scanned[i] = if block.is_none() { body.len() } else { 0 };
                 match (end, restart) {
                     (Some(e), _) if e > self.limits.max_message_len => {
                         Self::event(out, dir, DissectEventKind::LimitExceeded { limit: "hl7.max_message_len", value: e as u64 });
@@ -270,8 +278,11 @@ impl Dissector for Hl7 {
                     _ if data.len() > self.limits.max_message_len => {
                         Self::event(out, dir, DissectEventKind::LimitExceeded { limit: "hl7.max_message_len", value: data.len() as u64 });
                         self.skipping[i] = true;
+                        self.scanned[i] = 0;
                         Progress::done(data.len())
                     }
+                    // Wait for more: ask for a segment's worth so the driver does not call back
+                    // for every byte of a large frame.
                     _ => Progress::need(0, data.len() + 1),
                 }
             }
@@ -308,6 +319,7 @@ impl Dissector for Hl7 {
     fn on_gap(&mut self, dir: Direction, _: u64, out: &mut Output) {
         // MLLP resynchronises on the next start block: skip to it.
         let i = dir.index();
+        self.scanned[i] = 0;
         if !self.stopped[i] {
             self.skipping[i] = false;
             self.resync[i] = true;
