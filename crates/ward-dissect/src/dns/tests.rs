@@ -383,21 +383,28 @@ fn long_chain_of_backward_pointers_is_followed_to_the_end() {
     // Answer 1 (NULL, RFC 1035 §3.3.10) carries a chain: "z", then 60 entries of one label and
     // a pointer to the entry before. Answer 2's owner points at the last entry: 61 pointers,
     // each to before the previous target, so legal; 60 labels + "z" = 123 octets.
+    let pointer = |to: usize| {
+        let [hi, lo] = u16::try_from(to).expect("offset").to_be_bytes();
+        [0xc0 | hi, lo]
+    };
     let mut chain = b"\x01z\x00".to_vec();
     let base = 12 + 1 + 10; // header, root owner, fixed fields: the chain starts at 23
     let mut prev = base;
     for i in 0..60u8 {
         let here = base + chain.len();
-        chain.extend_from_slice(&[1, b'a' + i % 26, 0xc0 | (prev >> 8) as u8, prev as u8]);
+        chain.extend_from_slice(&[1, b'a' + i % 26]);
+        chain.extend_from_slice(&pointer(prev));
         prev = here;
     }
+    let rdlength = u16::try_from(chain.len()).expect("short").to_be_bytes();
     let m = cat(&[
-        &hex("0001 8180 0000 0002 0000 0000"),                      // a response, AN 2
-        &[0],                                                      // owner: root
-        &hex("000a 0001 00000001"), &(chain.len() as u16).to_be_bytes(), // NULL, IN, TTL 1, RDLENGTH
+        &hex("0001 8180 0000 0002 0000 0000"),             // a response, AN 2
+        &[0],                                             // owner: root
+        &hex("000a 0001 00000001"),                       // NULL, IN, TTL 1
+        &rdlength,                                        // RDLENGTH
         &chain,
-        &[0xc0 | (prev >> 8) as u8, prev as u8],                    // owner -> the last entry
-        &hex("0001 0001 00000001 0004 0a000001"),                   // A 10.0.0.1
+        &pointer(prev),                                   // owner -> the last entry
+        &hex("0001 0001 00000001 0004 0a000001"),          // A, IN, TTL 1, 10.0.0.1
     ]);
     let r = clean(&m);
     let owner = &r.answers[1].rrname;
