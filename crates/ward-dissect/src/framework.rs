@@ -130,11 +130,13 @@ pub struct Limits {
     pub dns: crate::dns::DnsLimits,
     /// HL7 bounds.
     pub hl7: crate::hl7::Hl7Limits,
+    /// MQTT bounds.
+    pub mqtt: crate::mqtt::MqttLimits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_pending: 256 * 1024, dhcp: Default::default(), dns: Default::default(), hl7: Default::default() }
+        Limits { max_pending: 256 * 1024, dhcp: Default::default(), dns: Default::default(), hl7: Default::default(), mqtt: Default::default() }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod dhcp;
 pub mod dns;
 pub mod hl7;
+pub mod mqtt;
 
 pub use driver::StreamDriver;
 pub use framework::{
@@ -40,6 +41,8 @@ pub enum Record {
     Dns(dns::DnsRecord),
     /// An HL7 v2 message.
     Hl7(hl7::Hl7Record),
+    /// An MQTT control packet.
+    Mqtt(mqtt::MqttRecord),
 }
 
 impl Record {
@@ -50,6 +53,7 @@ impl Record {
             Record::Dhcp(_) => AppProtocol::Dhcp,
             Record::Dns(_) => AppProtocol::Dns,
             Record::Hl7(_) => AppProtocol::Hl7,
+            Record::Mqtt(_) => AppProtocol::Mqtt,
         }
     }
 }

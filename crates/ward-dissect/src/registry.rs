@@ -19,7 +19,7 @@ pub struct DissectorInfo {
 }
 
 /// Every dissector Ward has. Order breaks ties between equal confidences.
-pub static REGISTRY: &[DissectorInfo] = &[crate::dhcp::INFO, crate::dns::INFO, crate::hl7::INFO];
+pub static REGISTRY: &[DissectorInfo] = &[crate::dhcp::INFO, crate::dns::INFO, crate::hl7::INFO, crate::mqtt::INFO];
 
 /// Pick the dissector for a flow from its first payload in direction `dir`.
 ///

@@ -26,3 +26,8 @@ fn dns_seeds_hold_the_properties() {
 fn hl7_seeds_hold_the_properties() {
     run("hl7", ward_dissect::hl7::fuzz);
 }
+
+#[test]
+fn mqtt_seeds_hold_the_properties() {
+    run("mqtt", ward_dissect::mqtt::fuzz);
+}

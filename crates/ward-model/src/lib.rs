@@ -90,6 +90,8 @@ pub enum AppProtocol {
     Dns,
     /// HL7 version 2 messages, over MLLP or bare TCP.
     Hl7,
+    /// MQTT 3.1, 3.1.1 and 5.0.
+    Mqtt,
 }
 
 impl AppProtocol {
@@ -100,6 +102,7 @@ impl AppProtocol {
             AppProtocol::Dhcp => "dhcp",
             AppProtocol::Dns => "dns",
             AppProtocol::Hl7 => "hl7",
+            AppProtocol::Mqtt => "mqtt",
         }
     }
 }

@@ -129,6 +129,8 @@ pub struct Asset {
     pub dhcp: Option<DhcpFingerprint>,
     /// HL7 applications this asset sends or receives as, `APPLICATION@FACILITY` (MSH-3/4, MSH-5/6).
     pub hl7_applications: Vec<String>,
+    /// MQTT client identifiers this asset connected with.
+    pub mqtt_client_ids: Vec<String>,
     /// First packet from or to this asset.
     pub first_seen: Timestamp,
     /// Last packet from or to this asset.

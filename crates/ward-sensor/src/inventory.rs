@@ -139,6 +139,7 @@ struct EndpointStats {
     peers: FxHashSet<u32>,
     peer_overflow: bool,
     hl7_apps: Vec<String>,
+    mqtt_ids: Vec<String>,
 }
 
 /// Most HL7 application names remembered per endpoint.
@@ -292,6 +293,7 @@ impl Inventory {
             peers: FxHashSet::default(),
             peer_overflow: false,
             hl7_apps: Vec::new(),
+            mqtt_ids: Vec::new(),
         });
         self.index.insert(key, i);
         Some(i)
@@ -342,18 +344,48 @@ impl Inventory {
         }
     }
 
+    /// Remember an MQTT client id for the endpoint `side`.
+    pub(crate) fn add_mqtt_id(&mut self, ts: Timestamp, side: &Side, id: &str) {
+        if let Some(i) = self.endpoint(side.mac, Some(side.ip), ts) {
+            let ids = &mut self.endpoints[i as usize].mqtt_ids;
+            if ids.len() < MAX_HL7_APPS && !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+
+    /// Credentials seen in cleartext from `sender` (the client) to `receiver` (the server).
+    pub(crate) fn cleartext_credentials(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, what: &'static str) {
+        self.add_finding("cleartext-credentials", Severity::High, ts, sender, receiver, protocol, &[Cow::Borrowed(what)], None);
+    }
+
     /// Patient data seen in cleartext from `sender` to `receiver`.
     pub(crate) fn cleartext_phi(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, fields: &[Cow<'static, str>], message_type: Option<String>) {
+        self.add_finding("cleartext-phi", Severity::High, ts, sender, receiver, protocol, fields, message_type);
+    }
+
+    #[allow(clippy::too_many_arguments)] // reason: one accumulator for every finding kind.
+    fn add_finding(
+        &mut self,
+        kind: &'static str,
+        severity: Severity,
+        ts: Timestamp,
+        sender: &Side,
+        receiver: &Side,
+        protocol: AppProtocol,
+        fields: &[Cow<'static, str>],
+        message_type: Option<String>,
+    ) {
         let key = |s: &Side| EndpointKey { mac: s.mac.filter(|m| is_host_mac(*m)), ip: Some(s.ip).filter(|i| is_host_ip(*i)) };
         let (a, b) = (key(sender), key(receiver));
-        let k = ("cleartext-phi", a, b, protocol);
+        let k = (kind, a, b, protocol);
         if !self.findings.contains_key(&k) && self.findings.len() >= MAX_FINDINGS {
             self.dropped_findings += 1;
             return;
         }
         let f = self.findings.entry(k).or_insert_with(|| FindingAcc {
-            kind: "cleartext-phi",
-            severity: Severity::High,
+            kind,
+            severity,
             protocol,
             sender: a,
             receiver: b,
@@ -548,6 +580,9 @@ impl Inventory {
             for app in &e.hl7_apps {
                 a.hl7_apps.insert(app.clone());
             }
+            for id in &e.mqtt_ids {
+                a.mqtt_ids.insert(id.clone());
+            }
             asset_of.push(Some(id));
         }
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -596,6 +631,7 @@ impl Inventory {
                 peer_count,
                 dhcp,
                 hl7_applications: a.hl7_apps.into_iter().collect(),
+                mqtt_client_ids: a.mqtt_ids.into_iter().collect(),
                 first_seen: a.first,
                 last_seen: a.last,
                 packets: a.packets,
@@ -691,6 +727,7 @@ struct AssetBuild {
     peers: BTreeSet<String>,
     peer_overflow: bool,
     hl7_apps: BTreeSet<String>,
+    mqtt_ids: BTreeSet<String>,
 }
 
 impl AssetBuild {
@@ -707,6 +744,7 @@ impl AssetBuild {
             peers: BTreeSet::new(),
             peer_overflow: false,
             hl7_apps: BTreeSet::new(),
+            mqtt_ids: BTreeSet::new(),
         }
     }
 }
@@ -744,6 +782,28 @@ fn finding(f: &FindingAcc, asset: Option<String>, peer: Option<String>) -> Findi
     let mut evidence = BTreeMap::new();
     evidence.insert("messages".to_string(), f.count.to_string());
     evidence.insert("fields".to_string(), f.fields.iter().cloned().collect::<Vec<_>>().join(", "));
+    if f.kind == "cleartext-credentials" {
+        evidence.insert("transport".to_string(), format!("{} over TCP port {} without TLS", proto.to_uppercase(), f.port));
+        return Finding {
+            id: format!("{}:{}:{}->{}", f.kind, proto, from, to),
+            kind: f.kind.to_string(),
+            severity: f.severity,
+            title: format!("{} credentials sent in cleartext from {from} to {to}", proto.to_uppercase()),
+            asset,
+            peer,
+            protocol: Some(proto.to_string()),
+            evidence,
+            remediation: format!(
+                "Anyone on the path can replay these credentials. Enable TLS on the broker (port 8883) and on {from}, \
+                 rotate the password that was exposed, and give each device its own credentials (or client certificates) \
+                 with access only to its own topics. Until then, restrict TCP port {port} to the devices that need it.",
+                port = f.port
+            ),
+            first_seen: f.first,
+            last_seen: f.last,
+            count: f.count,
+        };
+    }
     if !f.message_types.is_empty() {
         evidence.insert("message_types".to_string(), f.message_types.iter().cloned().collect::<Vec<_>>().join(", "));
     }

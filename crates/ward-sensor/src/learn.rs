@@ -10,6 +10,7 @@ use ward_dissect::Record;
 use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
 use ward_dissect::hl7::Hl7Record;
+use ward_dissect::mqtt::MqttRecord;
 use ward_model::{AppProtocol, Timestamp};
 
 pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, record: &Record) {
@@ -17,6 +18,7 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Dhcp(d) => dhcp(inv, d),
         Record::Dns(d) => dns(inv, d),
         Record::Hl7(h) => hl7(inv, ts, sender, receiver, h),
+        Record::Mqtt(m) => mqtt(inv, ts, sender, receiver, m),
         _ => {}
     }
 }
@@ -118,6 +120,23 @@ fn reverse_ip(name: &str) -> Option<IpAddr> {
         b[i / 2] |= if i % 2 == 0 { n << 4 } else { *n };
     }
     Some(IpAddr::V6(Ipv6Addr::from(b)))
+}
+
+
+/// MQTT: a CONNECT names the client; one carrying a password on a connection Ward can read is
+/// a credential in cleartext.
+fn mqtt(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, m: &MqttRecord) {
+    if m.kind != "connect" {
+        return;
+    }
+    if let Some(id) = m.client_id.as_deref().filter(|i| !i.is_empty()) {
+        inv.add_mqtt_id(ts, sender, id);
+    }
+    if m.password_present == Some(true) {
+        inv.cleartext_credentials(ts, sender, receiver, AppProtocol::Mqtt, "CONNECT password");
+    } else if m.username_present == Some(true) {
+        inv.cleartext_credentials(ts, sender, receiver, AppProtocol::Mqtt, "CONNECT username");
+    }
 }
 
 #[cfg(test)]
