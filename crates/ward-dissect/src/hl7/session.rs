@@ -73,6 +73,8 @@ struct Hl7 {
     resync: [bool; 2],
     /// Whether this direction has sent HL7 without MLLP framing.
     raw_seen: [bool; 2],
+    /// Inside bytes that are neither a frame nor a message, per direction (one event per run).
+    in_garbage: [bool; 2],
     /// Bytes at the start of the pending frame already known to hold no block byte, so that a
     /// frame arriving in many segments is scanned once, not once per segment.
     scanned: [usize; 2],
@@ -89,6 +91,7 @@ impl Hl7 {
             resync: [false; 2],
             raw_seen: [false; 2],
             scanned: [0; 2],
+            in_garbage: [false; 2],
             outstanding: [VecDeque::new(), VecDeque::new()],
         }
     }
@@ -252,6 +255,9 @@ impl Dissector for Hl7 {
         if data[0] != SB {
             self.scanned[i] = 0;
         }
+        if data[0] == SB || starts_header(data) {
+            self.in_garbage[i] = false;
+        }
         match data[0] {
             SB => {
                 let body = &data[1..];
@@ -309,9 +315,20 @@ impl Dissector for Hl7 {
                 }
             }
             _ => {
-                let skip = data.iter().position(|b| *b == SB).unwrap_or(data.len());
-                Self::event(out, dir, DissectEventKind::Malformed { reason: "mllp.garbage_between_frames" });
-                Progress::need(skip.max(1), 0)
+                // Skip to the next start block or header segment. Where none is in sight, keep the
+                // last four bytes: a header may begin there, and the result must not depend on
+                // where the stream was cut.
+                if !self.in_garbage[i] {
+                    self.in_garbage[i] = true;
+                    Self::event(out, dir, DissectEventKind::Malformed { reason: "mllp.garbage_between_frames" });
+                }
+                let start = (1..data.len())
+                    .find(|&k| data[k] == SB || (matches!(data[k - 1], b'\r' | b'\n') && starts_header(&data[k..])));
+                match start {
+                    Some(k) => Progress::need(k, 0),
+                    None if data.len() > 4 => Progress::need(data.len() - 4, 0),
+                    None => Progress::need(0, data.len() + 1),
+                }
             }
         }
     }
