@@ -130,3 +130,19 @@ pub fn assert_truncation_safe(info: &DissectorInfo, transport: Transport, limits
         }
     }
 }
+
+/// Feed `data` as one direction of a TCP stream twice: whole, and cut in thirds. Fuzz entry
+/// points use it to assert that cut points change nothing.
+#[must_use]
+pub fn whole_and_thirds(info: &DissectorInfo, limits: &Limits, dir: Direction, data: &[u8]) -> (Output, Output) {
+    let run = |parts: &[&[u8]]| {
+        let mut d = StreamDriver::new(info, Transport::Tcp, limits);
+        let mut out = Output::default();
+        for p in parts {
+            d.feed(dir, p, &mut out);
+        }
+        out
+    };
+    let (a, b) = (data.len() / 3, data.len() * 2 / 3);
+    (run(&[data]), run(&[&data[..a], &data[a..b], &data[b..]]))
+}

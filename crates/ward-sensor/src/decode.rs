@@ -328,17 +328,7 @@ pub fn ipv6(b: &[u8]) -> Result<IpPacket<'_>> {
     for _ in 0..=MAX_IPV6_EXTENSIONS {
         match next {
             // Hop-by-hop, routing, destination options, mobility, HIP, shim6: (len+1)*8 bytes.
-            0 | 43 | 60 | 135 | 139 | 140 => {
-                if body.len() < at + 2 {
-                    return Err(DecodeError("ipv6.extension_truncated"));
-                }
-                let len = (usize::from(body[at + 1]) + 1) * 8;
-                next = body[at];
-                at += len;
-                if at > body.len() {
-                    return Err(DecodeError("ipv6.extension_truncated"));
-                }
-            }
+            0 | 43 | 60 | 135 | 139 | 140 => (next, at) = skip_extension(body, at, |l| (l + 1) * 8)?,
             // Fragment header: 8 bytes (RFC 8200 §4.5).
             44 => {
                 if body.len() < at + 8 {
@@ -359,17 +349,7 @@ pub fn ipv6(b: &[u8]) -> Result<IpPacket<'_>> {
                 }
             }
             // Authentication header: (len+2)*4 bytes (RFC 4302).
-            51 => {
-                if body.len() < at + 2 {
-                    return Err(DecodeError("ipv6.extension_truncated"));
-                }
-                let len = (usize::from(body[at + 1]) + 2) * 4;
-                next = body[at];
-                at += len;
-                if at > body.len() {
-                    return Err(DecodeError("ipv6.extension_truncated"));
-                }
-            }
+            51 => (next, at) = skip_extension(body, at, |l| (l + 2) * 4)?,
             _ => {
                 return Ok(IpPacket {
                     src: IpAddr::V6(Ipv6Addr::from(src)),
@@ -395,6 +375,19 @@ pub fn ipv6(b: &[u8]) -> Result<IpPacket<'_>> {
         });
     }
     Err(DecodeError("ipv6.too_many_extension_headers"))
+}
+
+/// Skip an extension header whose second byte is a length, converted to bytes by `size`;
+/// returns its next-header value and the offset after it.
+fn skip_extension(body: &[u8], at: usize, size: fn(usize) -> usize) -> Result<(u8, usize)> {
+    if body.len() < at + 2 {
+        return Err(DecodeError("ipv6.extension_truncated"));
+    }
+    let end = at + size(usize::from(body[at + 1]));
+    if end > body.len() {
+        return Err(DecodeError("ipv6.extension_truncated"));
+    }
+    Ok((body[at], end))
 }
 
 /// Decode the transport header of a whole (non-fragment or reassembled) datagram.

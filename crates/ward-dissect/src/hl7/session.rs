@@ -3,7 +3,7 @@
 use super::parser::{self, Encoding, Segment};
 use super::record::Hl7Record;
 use crate::registry::DissectorInfo;
-use crate::{Confidence, DissectEventKind, Dissector, Limits, Output, Progress, Record, StreamDriver};
+use crate::{Confidence, DissectEventKind, Dissector, Limits, Output, Progress, Record};
 use std::collections::VecDeque;
 use ward_model::{AppProtocol, Direction, Transport};
 
@@ -352,17 +352,7 @@ impl Dissector for Hl7 {
 /// every record serialises.
 pub fn fuzz(data: &[u8]) {
     let limits = Limits::default();
-    let run = |parts: &[&[u8]]| {
-        let mut d = StreamDriver::new(&INFO, Transport::Tcp, &limits);
-        let mut out = Output::default();
-        for p in parts {
-            d.feed(Direction::ToServer, p, &mut out);
-        }
-        out
-    };
-    let whole = run(&[data]);
-    let (a, b) = (data.len() / 3, data.len() * 2 / 3);
-    let split = run(&[&data[..a], &data[a..b], &data[b..]]);
+    let (whole, split) = crate::harness::whole_and_thirds(&INFO, &limits, Direction::ToServer, data);
     assert_eq!(whole.records, split.records, "split points change nothing");
     for (_, r) in &whole.records {
         let Record::Hl7(r) = r else { panic!("not hl7") };
