@@ -91,7 +91,7 @@ const TCP_QUERY: &str = "00375f78012000010000000000010377777706676f6f676c6503636
 /// The same capture, frame 6: the answer, twelve A records, length prefix (0x00eb) included.
 const TCP_RESPONSE: &str = "00eb5f7881800001000c000000010377777706676f6f676c6503636f6d0000010001c00c00010001000000080004d8c5f2f4c00c00010001000000080004d8c5f2e0c00c00010001000000080004d8c5f2eec00c00010001000000080004d8c5f2d2c00c00010001000000080004d8c5f2e6c00c00010001000000080004d8c5f2dfc00c00010001000000080004d8c5f2f5c00c00010001000000080004d8c5f2e7c00c00010001000000080004d8c5f2fbc00c00010001000000080004d8c5f2edc00c00010001000000080004d8c5f2d9c00c00010001000000080004d8c5f2d80000290200000000000000";
 
-/// Ward's own capture tests/pcap/lan/hospital-lan/input.pcap (dnsmasq 2.90 answering dig 9.18
+/// Ward's own capture tests/pcap/lan/hospital-lan/input.pcap as of commit 412aa7b (dnsmasq 2.90 answering dig 9.18
 /// over TCP), frame 105: a query, length prefix included.
 const LAN_TCP_QUERY: &str = "00453a500120000100000000000109686c37656e67696e650d776172642d686f73706974616c0474657374000001000100002904d000000000000c000a000863284612d50fbda3";
 /// Frame 107: its answer, length prefix included.
@@ -152,7 +152,7 @@ fn response_with_cname_and_a_follows_backward_pointers() {
 
 #[test]
 fn ptr_answer_from_dnsmasq_names_the_address() {
-    // hospital-lan frame 97 (dnsmasq 2.90); tshark: dns.ptr.domain_name pacs.ward-hospital.test.
+    // an earlier hospital-lan capture (commit 412aa7b), frame 97 (dnsmasq 2.90); tshark: dns.ptr.domain_name pacs.ward-hospital.test.
     let m = cat(&[
         &hex("a328"),                                        // ID
         &hex("8580"),                                        // QR AA RD | RA: dnsmasq is authoritative here
@@ -172,7 +172,7 @@ fn ptr_answer_from_dnsmasq_names_the_address() {
 
 #[test]
 fn aaaa_answer_is_rendered_as_rfc5952_text() {
-    // hospital-lan frame 63; tshark: dns.aaaa fd77::10. Suricata would write
+    // an earlier hospital-lan capture (commit 412aa7b), frame 63; tshark: dns.aaaa fd77::10. Suricata would write
     // fd77:0000:0000:0000:0000:0000:0000:0010.
     let m = cat(&[
         &hex("5851 8580 0001 0001 0000 0000"),        // ID, QR AA RD RA, QD 1, AN 1
