@@ -132,11 +132,38 @@ pub struct Limits {
     pub hl7: crate::hl7::Hl7Limits,
     /// MQTT bounds.
     pub mqtt: crate::mqtt::MqttLimits,
+    /// Dicom bounds.
+    pub dicom: crate::dicom::DicomLimits,
+    /// Tls bounds.
+    pub tls: crate::tls::TlsLimits,
+    /// Http bounds.
+    pub http: crate::http::HttpLimits,
+    /// Telnet bounds.
+    pub telnet: crate::telnet::TelnetLimits,
+    /// Ftp bounds.
+    pub ftp: crate::ftp::FtpLimits,
+    /// Snmp bounds.
+    pub snmp: crate::snmp::SnmpLimits,
+    /// Syslog bounds.
+    pub syslog: crate::syslog::SyslogLimits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_pending: 256 * 1024, dhcp: Default::default(), dns: Default::default(), hl7: Default::default(), mqtt: Default::default() }
+        Limits {
+            max_pending: 256 * 1024,
+            dhcp: Default::default(),
+            dns: Default::default(),
+            hl7: Default::default(),
+            mqtt: Default::default(),
+            dicom: Default::default(),
+            tls: Default::default(),
+            http: Default::default(),
+            telnet: Default::default(),
+            ftp: Default::default(),
+            snmp: Default::default(),
+            syslog: Default::default(),
+        }
     }
 }
 

@@ -19,6 +19,13 @@ pub mod dhcp;
 pub mod dns;
 pub mod hl7;
 pub mod mqtt;
+pub mod dicom;
+pub mod tls;
+pub mod http;
+pub mod telnet;
+pub mod ftp;
+pub mod snmp;
+pub mod syslog;
 
 pub use driver::StreamDriver;
 pub use framework::{
@@ -43,6 +50,20 @@ pub enum Record {
     Hl7(hl7::Hl7Record),
     /// An MQTT control packet.
     Mqtt(mqtt::MqttRecord),
+    /// A DICOM upper-layer PDU or DIMSE message.
+    Dicom(dicom::DicomRecord),
+    /// A TLS handshake message.
+    Tls(tls::TlsRecord),
+    /// An HTTP/1.x request or response.
+    Http(http::HttpRecord),
+    /// A Telnet login observation.
+    Telnet(telnet::TelnetRecord),
+    /// An FTP control command or reply.
+    Ftp(ftp::FtpRecord),
+    /// An SNMP message.
+    Snmp(snmp::SnmpRecord),
+    /// A syslog message.
+    Syslog(syslog::SyslogRecord),
 }
 
 impl Record {
@@ -54,6 +75,13 @@ impl Record {
             Record::Dns(_) => AppProtocol::Dns,
             Record::Hl7(_) => AppProtocol::Hl7,
             Record::Mqtt(_) => AppProtocol::Mqtt,
+            Record::Dicom(_) => AppProtocol::Dicom,
+            Record::Tls(_) => AppProtocol::Tls,
+            Record::Http(_) => AppProtocol::Http,
+            Record::Telnet(_) => AppProtocol::Telnet,
+            Record::Ftp(_) => AppProtocol::Ftp,
+            Record::Snmp(_) => AppProtocol::Snmp,
+            Record::Syslog(_) => AppProtocol::Syslog,
         }
     }
 }

@@ -19,7 +19,19 @@ pub struct DissectorInfo {
 }
 
 /// Every dissector Ward has. Order breaks ties between equal confidences.
-pub static REGISTRY: &[DissectorInfo] = &[crate::dhcp::INFO, crate::dns::INFO, crate::hl7::INFO, crate::mqtt::INFO];
+pub static REGISTRY: &[DissectorInfo] = &[
+    crate::dhcp::INFO,
+    crate::dns::INFO,
+    crate::hl7::INFO,
+    crate::mqtt::INFO,
+    crate::dicom::INFO,
+    crate::tls::INFO,
+    crate::http::INFO,
+    crate::telnet::INFO,
+    crate::ftp::INFO,
+    crate::snmp::INFO,
+    crate::syslog::INFO,
+];
 
 /// Pick the dissector for a flow from its first payload in direction `dir`.
 ///

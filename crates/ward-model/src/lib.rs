@@ -92,6 +92,20 @@ pub enum AppProtocol {
     Hl7,
     /// MQTT 3.1, 3.1.1 and 5.0.
     Mqtt,
+    /// DICOM upper layer and DIMSE (PS3.8, PS3.7).
+    Dicom,
+    /// Transport Layer Security (and SSL 3.0).
+    Tls,
+    /// HTTP/1.0 and HTTP/1.1.
+    Http,
+    /// Telnet (RFC 854).
+    Telnet,
+    /// File Transfer Protocol control connection (RFC 959).
+    Ftp,
+    /// Simple Network Management Protocol v1, v2c and v3.
+    Snmp,
+    /// syslog (RFC 3164 and RFC 5424).
+    Syslog,
 }
 
 impl AppProtocol {
@@ -103,6 +117,13 @@ impl AppProtocol {
             AppProtocol::Dns => "dns",
             AppProtocol::Hl7 => "hl7",
             AppProtocol::Mqtt => "mqtt",
+            AppProtocol::Dicom => "dicom",
+            AppProtocol::Tls => "tls",
+            AppProtocol::Http => "http",
+            AppProtocol::Telnet => "telnet",
+            AppProtocol::Ftp => "ftp",
+            AppProtocol::Snmp => "snmp",
+            AppProtocol::Syslog => "syslog",
         }
     }
 }

@@ -1,0 +1,38 @@
+//! The tls dissector (skeleton: it claims nothing yet).
+
+use crate::registry::DissectorInfo;
+use crate::{Confidence, Dissector, Output, Progress};
+use ward_model::{AppProtocol, Direction, Transport};
+
+/// Bounds on tls parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsLimits {}
+
+/// Registry entry.
+pub const INFO: DissectorInfo = DissectorInfo {
+    protocol: AppProtocol::Tls,
+    transports: &[Transport::Tcp],
+    ports: &[443, 2762, 8883, 6514],
+    probe,
+    new: |_, _| Box::new(Tls),
+};
+
+fn probe(_: Transport, _: Direction, _: &[u8]) -> Confidence {
+    Confidence::No
+}
+
+#[derive(Debug)]
+struct Tls;
+
+impl Dissector for Tls {
+    fn on_data(&mut self, _: Direction, data: &[u8], _: &mut Output) -> Progress {
+        Progress::done(data.len())
+    }
+    fn on_gap(&mut self, _: Direction, _: u64, _: &mut Output) {}
+    fn on_eof(&mut self, _: Direction, _: &mut Output) {}
+}
+
+/// Fuzz entry point.
+pub fn fuzz(data: &[u8]) {
+    let _ = crate::harness::whole_and_thirds(&INFO, &crate::Limits::default(), Direction::ToServer, data);
+}
