@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tshark tcpdump dnsmasq-base busybox iproute2 util-linux python3 python3-jsonschema python3-yaml
+packages=(tshark tcpdump dnsmasq-base busybox-static iproute2 util-linux python3 python3-jsonschema python3-yaml
           dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils)
 missing=()
 for p in "${packages[@]}"; do
