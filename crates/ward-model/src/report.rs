@@ -131,6 +131,12 @@ pub struct Asset {
     pub hl7_applications: Vec<String>,
     /// MQTT client identifiers this asset connected with.
     pub mqtt_client_ids: Vec<String>,
+    /// DICOM AE titles this asset used: as calling AE, or as called AE of an accepted association.
+    pub dicom_ae_titles: Vec<String>,
+    /// JA4 fingerprints of the TLS clients this asset ran.
+    pub tls_ja4: Vec<String>,
+    /// What the asset is, from every clue the traffic gave (see `knowledge/devices/README.md`).
+    pub device: Device,
     /// First packet from or to this asset.
     pub first_seen: Timestamp,
     /// Last packet from or to this asset.
@@ -139,6 +145,40 @@ pub struct Asset {
     pub packets: u64,
     /// Captured bytes sent or received.
     pub bytes: u64,
+}
+
+/// One identity per asset, combined from every clue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Device {
+    /// One of the documented kinds (`imaging-modality`, `pacs`, `patient-monitor`, ...), or `unknown`.
+    pub kind: String,
+    /// Manufacturer, normalised where the knowledge base knows the name.
+    pub manufacturer: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// The device's own software version, where its traffic states it.
+    pub software_version: Option<String>,
+    /// Software components recognised inside it (a DICOM toolkit, a web server, a DHCP client).
+    pub components: Vec<String>,
+    /// 0-100: the weight of the clues behind the chosen kind and manufacturer, capped.
+    pub confidence: u8,
+    /// Every clue that said something, and what.
+    pub evidence: Vec<DeviceEvidence>,
+}
+
+/// One clue and what it said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceEvidence {
+    /// Clue name (`dicom.manufacturer`, `oui.vendor`, `role`...).
+    pub clue: String,
+    /// The observed value.
+    pub value: String,
+    /// What the matching rule concluded: attribute name to value.
+    pub says: BTreeMap<String, String>,
+    /// How much the rule trusts this clue (1-100).
+    pub weight: u8,
+    /// Where the rule's fact comes from.
+    pub source: String,
 }
 
 /// The protocols an asset uses, by role.

@@ -70,19 +70,21 @@ pub fn write_html(r: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
         let _ = write!(h, "<p class=\"warn\">{} packets could not be fully decoded: {}</p>", c.decode_errors, kinds.join(", "));
     }
 
-    h.push_str("<h2>Inventory</h2><table><tr><th>Address</th><th>MAC</th><th>Vendor</th><th>Names</th><th>Serves</th><th>Uses</th><th>Peers</th><th>Packets</th><th>Bytes</th><th>First seen</th><th>Last seen</th></tr>");
+    h.push_str("<h2>Inventory</h2><table><tr><th>Address</th><th>MAC</th><th>Vendor</th><th>Names</th><th>Device</th><th>Identifiers</th><th>Serves</th><th>Uses</th><th>Peers</th><th>Packets</th><th>Bytes</th><th>First seen</th><th>Last seen</th></tr>");
     for a in &r.assets {
         let ips: Vec<String> = a.ips.iter().map(|i| esc(&i.to_string())).collect();
         let tags = |v: &[String]| v.iter().map(|s| format!("<span class=\"tag\">{}</span>", esc(s))).collect::<String>();
         let _ = write!(
             h,
-            "<tr id=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+            "<tr id=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&a.id),
             if ips.is_empty() { "&ndash;".into() } else { ips.join("<br>") },
             esc(a.mac.as_deref().unwrap_or("-")),
             esc(a.vendor.as_deref().unwrap_or("-")),
             esc(&a.hostnames.join(", ")),
+            device_cell(&a.device),
+            tags(&identifiers(a)),
             tags(&a.protocols.server),
             tags(&a.protocols.client),
             a.peer_count,
@@ -218,4 +220,28 @@ mod tests {
         assert_eq!(esc("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
         assert_eq!(esc("a\u{0}b"), "a\u{fffd}b");
     }
+}
+
+/// The device identity, with its evidence as a hover title and a details list.
+fn device_cell(d: &ward_model::report::Device) -> String {
+    let parts: Vec<&str> = [d.manufacturer.as_deref(), d.model.as_deref(), d.software_version.as_deref()].into_iter().flatten().collect();
+    let mut out = format!("<b>{}</b> {} <small>({}%)</small>", esc(&d.kind), esc(&parts.join(" ")), d.confidence);
+    if !d.evidence.is_empty() {
+        out.push_str("<details><summary>evidence</summary><ul>");
+        for e in &d.evidence {
+            let says: Vec<String> = e.says.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = write!(out, "<li><code>{}</code> {} &rarr; {} <small>({}; {})</small></li>", esc(&e.clue), esc(&e.value), esc(&says.join(", ")), e.weight, esc(&e.source));
+        }
+        out.push_str("</ul></details>");
+    }
+    out
+}
+
+/// Protocol identities of an asset: DICOM AE titles, HL7 applications, MQTT client ids, JA4.
+fn identifiers(a: &ward_model::report::Asset) -> Vec<String> {
+    let mut ids: Vec<String> = a.dicom_ae_titles.iter().map(|t| format!("AE {t}")).collect();
+    ids.extend(a.hl7_applications.iter().map(|t| format!("HL7 {t}")));
+    ids.extend(a.mqtt_client_ids.iter().map(|t| format!("MQTT {t}")));
+    ids.extend(a.tls_ja4.iter().map(|t| format!("JA4 {t}")));
+    ids
 }

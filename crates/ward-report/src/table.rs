@@ -82,6 +82,24 @@ pub fn write_table(r: &AnalyzeReport, mut w: impl Write) -> io::Result<()> {
         }
     }
     writeln!(w)?;
+    writeln!(w, "Devices")?;
+    let dw = [39, 22, 22, 22, 18, 5, 40];
+    row(w, &["ADDRESS", "KIND", "MANUFACTURER", "MODEL", "SOFTWARE", "CONF", "IDENTIFIERS"].map(String::from), &dw)?;
+    for a in r.assets.iter().filter(|a| a.device.kind != "unknown" || a.device.manufacturer.is_some()) {
+        let d = &a.device;
+        let mut ids: Vec<String> = a.dicom_ae_titles.iter().map(|t| format!("AE {t}")).collect();
+        ids.extend(a.hl7_applications.iter().map(|t| format!("HL7 {t}")));
+        ids.extend(a.mqtt_client_ids.iter().map(|t| format!("MQTT {t}")));
+        ids.extend(d.components.iter().cloned());
+        let name = a.hostnames.first().map_or_else(|| asset_label(a), |h| format!("{} ({h})", asset_label(a)));
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        row(
+            w,
+            &[name, d.kind.clone(), dash(&d.manufacturer), dash(&d.model), dash(&d.software_version), d.confidence.to_string(), if ids.is_empty() { "-".into() } else { ids.join(", ") }],
+            &dw,
+        )?;
+    }
+    writeln!(w)?;
     writeln!(w, "Protocols")?;
     let pw = [16, 8, 10, 10];
     row(w, &["SERVICE", "FLOWS", "PACKETS", "BYTES"].map(String::from), &pw)?;

@@ -7,7 +7,9 @@ use crate::capture::LinkType;
 use crate::decode::{self, DecodeError, Frame, L4, Net, tcp_flags};
 use crate::defrag::{DefragLimits, Defragmenter};
 use crate::flow::{EndReason, Expiring, FlowKey, FlowTable};
+use crate::fingerprint::Knowledge;
 use crate::inventory::{FlowEnd, Inventory, InventoryLimits, Side};
+use std::sync::Arc;
 use crate::tcp::{Budget, ReassemblyLimits, StreamEvent, TcpCounters, TcpStream};
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
@@ -44,6 +46,8 @@ pub struct EngineConfig {
     pub dissect: Limits,
     /// Inventory bounds.
     pub inventory: InventoryLimits,
+    /// Device fingerprint rules (the shipped ones, plus any a hospital adds).
+    pub knowledge: Arc<Knowledge>,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +66,7 @@ impl Default for EngineConfig {
             defrag: DefragLimits::default(),
             dissect: Limits::default(),
             inventory: InventoryLimits::default(),
+            knowledge: Arc::new(Knowledge::shipped().clone()),
         }
     }
 }
@@ -254,7 +259,7 @@ impl Engine {
             flows: FlowTable::new(cfg.max_flows),
             defrag: Defragmenter::new(cfg.defrag.clone()),
             ctx: Ctx {
-                inventory: Inventory::new(cfg.inventory.clone()),
+                inventory: Inventory::new(cfg.inventory.clone(), Arc::clone(&cfg.knowledge)),
                 cfg,
                 budget: Budget::default(),
                 tcp: TcpCounters::default(),

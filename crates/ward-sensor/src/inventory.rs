@@ -18,6 +18,8 @@ use ward_model::report::{
     Asset, AssetProtocols, Conversation, DhcpFingerprint, Endpoint as ReportEndpoint, FlowSummary, ProtocolStat,
 };
 use ward_model::report::Finding;
+use crate::fingerprint::Knowledge;
+use std::sync::Arc;
 use ward_model::{AppProtocol, Severity, Timestamp, Transport};
 
 /// Bounds on what the inventory keeps.
@@ -35,6 +37,8 @@ pub struct InventoryLimits {
     pub max_names: usize,
     /// Distinct IPv4 addresses behind one MAC above which that MAC is taken for a router.
     pub router_threshold: usize,
+    /// Distinct identity clues (name, value) remembered per endpoint.
+    pub max_clues: usize,
 }
 
 impl Default for InventoryLimits {
@@ -46,6 +50,7 @@ impl Default for InventoryLimits {
             max_conversations: 200_000,
             max_names: 8,
             router_threshold: 4,
+            max_clues: 48,
         }
     }
 }
@@ -140,6 +145,7 @@ struct EndpointStats {
     peer_overflow: bool,
     hl7_apps: Vec<String>,
     mqtt_ids: Vec<String>,
+    clues: Vec<(&'static str, Box<str>)>,
 }
 
 /// Most HL7 application names remembered per endpoint.
@@ -208,6 +214,7 @@ pub struct Inventory {
     dropped_conversations: u64,
     findings: FxHashMap<(&'static str, EndpointKey, EndpointKey, AppProtocol), FindingAcc>,
     dropped_findings: u64,
+    knowledge: Arc<Knowledge>,
 }
 
 /// Should this address become an asset? Not unspecified, broadcast or multicast.
@@ -248,8 +255,9 @@ fn clean_name(s: &str) -> Option<String> {
 impl Inventory {
     /// An empty inventory.
     #[must_use]
-    pub fn new(limits: InventoryLimits) -> Inventory {
+    pub fn new(limits: InventoryLimits, knowledge: Arc<Knowledge>) -> Inventory {
         Inventory {
+            knowledge,
             limits,
             index: FxHashMap::default(),
             endpoints: Vec::new(),
@@ -294,6 +302,7 @@ impl Inventory {
             peer_overflow: false,
             hl7_apps: Vec::new(),
             mqtt_ids: Vec::new(),
+            clues: Vec::new(),
         });
         self.index.insert(key, i);
         Some(i)
@@ -350,6 +359,22 @@ impl Inventory {
             let ids = &mut self.endpoints[i as usize].mqtt_ids;
             if ids.len() < MAX_HL7_APPS && !ids.iter().any(|x| x == id) {
                 ids.push(id.to_string());
+            }
+        }
+    }
+
+    /// Remember an identity clue (see `knowledge/devices/README.md`) for the endpoint `side`.
+    /// Values are trimmed, cut to 256 characters, and kept once.
+    pub(crate) fn add_clue(&mut self, ts: Timestamp, side: &Side, clue: &'static str, value: &str) {
+        let v = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if v.is_empty() {
+            return;
+        }
+        let max = self.limits.max_clues;
+        if let Some(i) = self.endpoint(side.mac, Some(side.ip), ts) {
+            let clues = &mut self.endpoints[i as usize].clues;
+            if clues.len() < max && !clues.iter().any(|(c, x)| *c == clue && &**x == v) {
+                clues.push((clue, v.chars().take(256).collect::<String>().into_boxed_str()));
             }
         }
     }
@@ -583,6 +608,9 @@ impl Inventory {
             for id in &e.mqtt_ids {
                 a.mqtt_ids.insert(id.clone());
             }
+            if a.clues.len() < 4 * self.limits.max_clues {
+                a.clues.extend(e.clues.iter().cloned());
+            }
             asset_of.push(Some(id));
         }
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -617,11 +645,16 @@ impl Inventory {
             let peer_count = a.peers.len() as u64;
             let mut peers: Vec<String> = a.peers.into_iter().collect();
             peers.truncate(self.limits.max_peers);
+            let vendor = a.mac.and_then(crate::oui::vendor);
+            let device = self.identify(&a.clues, vendor, &names, dhcp.as_ref(), &a.hl7_apps, &a.mqtt_ids, &a.client, &a.server);
+            let of = |clue: &str| -> Vec<String> { a.clues.iter().filter(|(c, _)| *c == clue).map(|(_, v)| v.to_string()).collect() };
+            let dicom_ae_titles = of("dicom.ae_title");
+            let tls_ja4 = of("tls.ja4");
             out_assets.push(Asset {
                 id,
                 mac: a.mac.map(format_mac),
                 ips: ips.into_iter().collect(),
-                vendor: a.mac.and_then(crate::oui::vendor).map(str::to_string),
+                vendor: vendor.map(str::to_string),
                 hostnames: names.into_iter().collect(),
                 protocols: AssetProtocols {
                     client: a.client.iter().map(ToString::to_string).collect(),
@@ -632,6 +665,9 @@ impl Inventory {
                 dhcp,
                 hl7_applications: a.hl7_apps.into_iter().collect(),
                 mqtt_client_ids: a.mqtt_ids.into_iter().collect(),
+                dicom_ae_titles,
+                tls_ja4,
+                device,
                 first_seen: a.first,
                 last_seen: a.last,
                 packets: a.packets,
@@ -697,6 +733,38 @@ impl Inventory {
         }
     }
 
+    /// Every clue of one asset, handed to the knowledge base.
+    #[allow(clippy::too_many_arguments)] // reason: the asset's parts, each a kind of clue.
+    fn identify(
+        &self,
+        clues: &BTreeSet<(&'static str, Box<str>)>,
+        vendor: Option<&str>,
+        names: &BTreeSet<String>,
+        dhcp: Option<&DhcpFingerprint>,
+        hl7_apps: &BTreeSet<String>,
+        mqtt_ids: &BTreeSet<String>,
+        client: &BTreeSet<ServiceKey>,
+        server: &BTreeSet<ServiceKey>,
+    ) -> ward_model::report::Device {
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        all.extend(vendor.map(|v| ("oui.vendor", v)));
+        all.extend(names.iter().map(|n| ("name", n.as_str())));
+        if let Some(d) = dhcp {
+            all.extend(d.vendor_class.as_deref().map(|v| ("dhcp.vendor_class", v)));
+            all.extend(d.parameter_request_list.as_deref().map(|v| ("dhcp.parameter_request_list", v)));
+        }
+        all.extend(hl7_apps.iter().map(|h| ("hl7.application", h.as_str())));
+        all.extend(mqtt_ids.iter().map(|m| ("mqtt.client_id", m.as_str())));
+        for s in server {
+            all.extend(server_role(*s).map(|r| ("role", r)));
+        }
+        for s in client {
+            all.extend(client_role(*s).map(|r| ("role", r)));
+        }
+        all.extend(clues.iter().map(|(c, v)| (*c, &**v)));
+        self.knowledge.identify(&all)
+    }
+
     fn owned_by(&self, mac: Mac, ip: IpAddr) -> bool {
         self.arp_owned.get(&mac).is_some_and(|s| s.contains(&ip))
             || self.dhcp.get(&mac).is_some_and(|d| d.assigned.contains(&ip))
@@ -714,6 +782,33 @@ impl Inventory {
     }
 }
 
+/// The role an asset plays by answering a service.
+fn server_role(s: ServiceKey) -> Option<&'static str> {
+    Some(match s {
+        ServiceKey::App(AppProtocol::Dhcp) => "dhcp-server",
+        ServiceKey::App(AppProtocol::Dns) => "dns-server",
+        ServiceKey::App(AppProtocol::Mqtt) => "mqtt-broker",
+        ServiceKey::App(AppProtocol::Hl7) => "hl7-receiver",
+        ServiceKey::App(AppProtocol::Http) => "http-server",
+        ServiceKey::App(AppProtocol::Tls) => "tls-server",
+        ServiceKey::App(AppProtocol::Snmp) => "snmp-agent",
+        ServiceKey::App(AppProtocol::Telnet) => "telnet-server",
+        ServiceKey::App(AppProtocol::Ftp) => "ftp-server",
+        ServiceKey::App(AppProtocol::Syslog) => "syslog-collector",
+        _ => return None,
+    })
+}
+
+/// The role an asset plays by opening a service.
+fn client_role(s: ServiceKey) -> Option<&'static str> {
+    Some(match s {
+        ServiceKey::App(AppProtocol::Mqtt) => "mqtt-client",
+        ServiceKey::App(AppProtocol::Hl7) => "hl7-sender",
+        ServiceKey::App(AppProtocol::Syslog) => "syslog-sender",
+        _ => return None,
+    })
+}
+
 #[derive(Debug)]
 struct AssetBuild {
     mac: Option<Mac>,
@@ -728,6 +823,7 @@ struct AssetBuild {
     peer_overflow: bool,
     hl7_apps: BTreeSet<String>,
     mqtt_ids: BTreeSet<String>,
+    clues: BTreeSet<(&'static str, Box<str>)>,
 }
 
 impl AssetBuild {
@@ -745,6 +841,7 @@ impl AssetBuild {
             peer_overflow: false,
             hl7_apps: BTreeSet::new(),
             mqtt_ids: BTreeSet::new(),
+            clues: BTreeSet::new(),
         }
     }
 }

@@ -80,6 +80,10 @@ struct EngineArgs {
     /// Most flow summaries kept in the report; the rest are counted.
     #[arg(long, default_value_t = EngineConfig::default().inventory.max_flow_records)]
     max_flow_records: usize,
+    /// Add device fingerprint rules from FILE (format: knowledge/devices/README.md); read before
+    /// the shipped rules, so they take precedence. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    knowledge: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -107,14 +111,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn engine_config(a: &EngineArgs) -> EngineConfig {
+fn engine_config(a: &EngineArgs) -> Result<EngineConfig> {
     let mut cfg = EngineConfig { max_flows: a.max_flows.max(1), ..EngineConfig::default() };
     cfg.inventory.max_flow_records = a.max_flow_records;
-    cfg
+    if !a.knowledge.is_empty() {
+        let mut k = ward_sensor::fingerprint::Knowledge::shipped().clone();
+        // Later files are tried first, like the hospital's files before the shipped ones.
+        for p in &a.knowledge {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read knowledge file {}", p.display()))?;
+            k.add_file(&p.display().to_string(), &text)?;
+        }
+        cfg.knowledge = std::sync::Arc::new(k);
+    }
+    Ok(cfg)
 }
 
 fn new_engine(out: &OutputArgs, args: &EngineArgs) -> Result<Engine> {
-    let mut engine = Engine::new(engine_config(args));
+    let mut engine = Engine::new(engine_config(args)?);
     if let Some(path) = &out.records {
         let f = File::create(path).with_context(|| format!("cannot create records file {}", path.display()))?;
         engine.set_record_sink(Box::new(JsonLinesSink::new(BufWriter::with_capacity(1 << 16, f))));
