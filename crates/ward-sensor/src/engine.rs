@@ -7,6 +7,7 @@ use crate::capture::LinkType;
 use crate::decode::{self, DecodeError, Frame, L4, Net, tcp_flags};
 use crate::defrag::{DefragLimits, Defragmenter};
 use crate::flow::{EndReason, Expiring, FlowKey, FlowTable};
+use crate::findings::Kind;
 use crate::fingerprint::Knowledge;
 use crate::inventory::{FlowEnd, Inventory, InventoryLimits, Side};
 use std::sync::Arc;
@@ -584,6 +585,18 @@ impl Ctx {
             }
         }
         for e in self.out.events.drain(..) {
+            // Malformed medical protocol traffic is a finding, not only a counter.
+            if let DissectEventKind::Malformed { reason } | DissectEventKind::PeerMisbehaving { reason } = e.kind
+                && matches!(e.protocol, AppProtocol::Hl7 | AppProtocol::Dicom)
+            {
+                let client = Side { mac: flow.macs[0], ip: flow.client.0, port: flow.client.1 };
+                let server = Side { mac: flow.macs[1], ip: flow.server.0, port: flow.server.1 };
+                let (sender, receiver) = match e.direction {
+                    Direction::ToServer => (&client, &server),
+                    Direction::ToClient => (&server, &client),
+                };
+                self.inventory.finding(Kind::ProtocolViolation, ts, sender, receiver, e.protocol, &[reason], None);
+            }
             let name = match e.kind {
                 DissectEventKind::Malformed { reason } => format!("{}.malformed.{reason}", e.protocol.as_str()),
                 DissectEventKind::PeerMisbehaving { reason } => format!("{}.peer_misbehaving.{reason}", e.protocol.as_str()),

@@ -19,8 +19,9 @@ use ward_model::report::{
 };
 use ward_model::report::Finding;
 use crate::fingerprint::Knowledge;
+use crate::findings::{self, Kind};
 use std::sync::Arc;
-use ward_model::{AppProtocol, Severity, Timestamp, Transport};
+use ward_model::{AppProtocol, Timestamp, Transport};
 
 /// Bounds on what the inventory keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,22 +152,6 @@ struct EndpointStats {
 /// Most HL7 application names remembered per endpoint.
 const MAX_HL7_APPS: usize = 16;
 
-/// A finding being accumulated: one per kind, sender, receiver and protocol.
-#[derive(Debug)]
-struct FindingAcc {
-    kind: &'static str,
-    severity: Severity,
-    protocol: AppProtocol,
-    sender: EndpointKey,
-    receiver: EndpointKey,
-    port: u16,
-    first: Timestamp,
-    last: Timestamp,
-    count: u64,
-    fields: BTreeSet<String>,
-    message_types: BTreeSet<String>,
-}
-
 /// Findings kept at once; beyond it new ones are counted, not stored.
 const MAX_FINDINGS: usize = 10_000;
 
@@ -212,7 +197,7 @@ pub struct Inventory {
     /// Endpoints not tracked because the table was full.
     pub dropped_endpoints: u64,
     dropped_conversations: u64,
-    findings: FxHashMap<(&'static str, EndpointKey, EndpointKey, AppProtocol), FindingAcc>,
+    findings: FxHashMap<(Kind, EndpointKey, EndpointKey, AppProtocol), findings::Acc>,
     dropped_findings: u64,
     knowledge: Arc<Knowledge>,
 }
@@ -379,60 +364,32 @@ impl Inventory {
         }
     }
 
-    /// Credentials seen in cleartext from `sender` (the client) to `receiver` (the server).
-    pub(crate) fn cleartext_credentials(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, what: &'static str) {
-        self.add_finding("cleartext-credentials", Severity::High, ts, sender, receiver, protocol, &[Cow::Borrowed(what)], None);
-    }
-
-    /// Patient data seen in cleartext from `sender` to `receiver`.
-    pub(crate) fn cleartext_phi(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, protocol: AppProtocol, fields: &[Cow<'static, str>], message_type: Option<String>) {
-        self.add_finding("cleartext-phi", Severity::High, ts, sender, receiver, protocol, fields, message_type);
-    }
-
-    #[allow(clippy::too_many_arguments)] // reason: one accumulator for every finding kind.
-    fn add_finding(
+    /// Raise (or count again) a finding of `kind` about `sender` talking to `receiver`.
+    /// `details` and `context` are names, counts and identifiers only, never sensitive values.
+    #[allow(clippy::too_many_arguments)] // reason: one entry point for every finding kind.
+    pub(crate) fn finding(
         &mut self,
-        kind: &'static str,
-        severity: Severity,
+        kind: Kind,
         ts: Timestamp,
         sender: &Side,
         receiver: &Side,
         protocol: AppProtocol,
-        fields: &[Cow<'static, str>],
-        message_type: Option<String>,
+        details: &[&str],
+        context: Option<&str>,
     ) {
         let key = |s: &Side| EndpointKey { mac: s.mac.filter(|m| is_host_mac(*m)), ip: Some(s.ip).filter(|i| is_host_ip(*i)) };
         let (a, b) = (key(sender), key(receiver));
+        // Both ends become endpoints, so that the finding can name their assets.
+        let _ = self.endpoint(a.mac, a.ip, ts);
+        let _ = self.endpoint(b.mac, b.ip, ts);
         let k = (kind, a, b, protocol);
         if !self.findings.contains_key(&k) && self.findings.len() >= MAX_FINDINGS {
             self.dropped_findings += 1;
             return;
         }
-        let f = self.findings.entry(k).or_insert_with(|| FindingAcc {
-            kind,
-            severity,
-            protocol,
-            sender: a,
-            receiver: b,
-            port: sender.port.min(receiver.port), // the service port is the lower one in practice
-            first: ts,
-            last: ts,
-            count: 0,
-            fields: BTreeSet::new(),
-            message_types: BTreeSet::new(),
-        });
-        f.count += 1;
-        f.first = f.first.min(ts);
-        f.last = f.last.max(ts);
-        for x in fields {
-            if f.fields.len() < 64 && !f.fields.contains(x.as_ref()) {
-                f.fields.insert(x.to_string());
-            }
-        }
-        if let Some(t) = message_type
-            && f.message_types.len() < 32 {
-                f.message_types.insert(t);
-            }
+        // The service port is the lower one in practice (servers listen below the ephemeral range).
+        let port = sender.port.min(receiver.port);
+        self.findings.entry(k).or_insert_with(|| findings::Acc::new(kind, protocol, port, ts)).add(ts, details, context);
     }
 
     pub(crate) fn add_ip_name(&mut self, ip: IpAddr, name: &str) {
@@ -711,11 +668,28 @@ impl Inventory {
         let id_of = |k: &EndpointKey| -> Option<String> {
             self.index.get(k).and_then(|i| asset_of.get(*i as usize).cloned().flatten())
         };
+        // People-readable names for titles: `host (address)`.
+        let labels: FxHashMap<&str, String> = out_assets
+            .iter()
+            .map(|a| {
+                let addr = a.ips.first().map_or_else(|| a.mac.clone().unwrap_or_else(|| a.id.clone()), ToString::to_string);
+                let label = match a.hostnames.first() {
+                    Some(h) => format!("{} ({addr})", h.split('.').next().unwrap_or(h)),
+                    None => addr,
+                };
+                (a.id.as_str(), label)
+            })
+            .collect();
+        let label = |id: &Option<String>, k: &EndpointKey| -> String {
+            id.as_deref()
+                .and_then(|i| labels.get(i).cloned())
+                .unwrap_or_else(|| k.ip.map_or_else(|| "an unknown host".to_string(), |i| i.to_string()))
+        };
         let mut findings: Vec<Finding> = Vec::with_capacity(self.findings.len());
-        for f in self.findings.values() {
-            let asset = id_of(&f.sender);
-            let peer = id_of(&f.receiver);
-            findings.push(finding(f, asset, peer));
+        for ((_, a, b, _), f) in &self.findings {
+            let (asset, peer) = (id_of(a), id_of(b));
+            let (from, to) = (label(&asset, a), label(&peer, b));
+            findings.push(findings::render(f, asset, peer, &from, &to));
         }
         findings.sort_by(|a, b| (b.severity, &a.kind, &a.asset, &a.peer).cmp(&(a.severity, &b.kind, &b.asset, &b.peer)));
         let mut flows = std::mem::take(&mut self.flows);
@@ -867,60 +841,4 @@ pub struct InventoryReport {
     pub findings: Vec<Finding>,
     /// Findings not kept (table full).
     pub dropped_findings: u64,
-}
-
-/// Turn an accumulated finding into the report's form: evidence names fields and counts only.
-fn finding(f: &FindingAcc, asset: Option<String>, peer: Option<String>) -> Finding {
-    let name = |id: &Option<String>, k: &EndpointKey| -> String {
-        id.clone().unwrap_or_else(|| k.ip.map_or_else(|| "an unknown host".to_string(), |i| i.to_string()))
-    };
-    let (from, to) = (name(&asset, &f.sender), name(&peer, &f.receiver));
-    let proto = f.protocol.as_str();
-    let mut evidence = BTreeMap::new();
-    evidence.insert("messages".to_string(), f.count.to_string());
-    evidence.insert("fields".to_string(), f.fields.iter().cloned().collect::<Vec<_>>().join(", "));
-    if f.kind == "cleartext-credentials" {
-        evidence.insert("transport".to_string(), format!("{} over TCP port {} without TLS", proto.to_uppercase(), f.port));
-        return Finding {
-            id: format!("{}:{}:{}->{}", f.kind, proto, from, to),
-            kind: f.kind.to_string(),
-            severity: f.severity,
-            title: format!("{} credentials sent in cleartext from {from} to {to}", proto.to_uppercase()),
-            asset,
-            peer,
-            protocol: Some(proto.to_string()),
-            evidence,
-            remediation: format!(
-                "Anyone on the path can replay these credentials. Enable TLS on the broker (port 8883) and on {from}, \
-                 rotate the password that was exposed, and give each device its own credentials (or client certificates) \
-                 with access only to its own topics. Until then, restrict TCP port {port} to the devices that need it.",
-                port = f.port
-            ),
-            first_seen: f.first,
-            last_seen: f.last,
-            count: f.count,
-        };
-    }
-    if !f.message_types.is_empty() {
-        evidence.insert("message_types".to_string(), f.message_types.iter().cloned().collect::<Vec<_>>().join(", "));
-    }
-    evidence.insert("transport".to_string(), format!("{} over TCP port {} without TLS", proto.to_uppercase(), f.port));
-    Finding {
-        id: format!("{}:{}:{}->{}", f.kind, proto, from, to),
-        kind: f.kind.to_string(),
-        severity: f.severity,
-        title: format!("Patient data sent in cleartext {} from {from} to {to}", proto.to_uppercase()),
-        asset,
-        peer,
-        protocol: Some(proto.to_string()),
-        evidence,
-        remediation: format!(
-            "Encrypt this interface: carry {p} over TLS (MLLP over TLS; IHE ATNA secure node) or inside an IPsec/VPN tunnel between {from} and {to}, and allow TCP port {port} only between these two systems. Until then anyone on the path can read the fields listed in the evidence.",
-            p = proto.to_uppercase(),
-            port = f.port
-        ),
-        first_seen: f.first,
-        last_seen: f.last,
-        count: f.count,
-    }
 }

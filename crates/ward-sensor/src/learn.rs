@@ -4,6 +4,7 @@
 //! client id); DHCP acknowledgements tie its MAC to an address. DNS answers tie addresses to
 //! names: A/AAAA forwards (including mDNS announcements) and PTR reverses.
 
+use crate::findings::Kind;
 use crate::inventory::{Inventory, Side};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ward_dissect::Record;
@@ -48,7 +49,8 @@ fn hl7(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, h: &H
             (Some(t), None) => Some(t.clone()),
             _ => None,
         };
-        inv.cleartext_phi(ts, sender, receiver, AppProtocol::Hl7, &h.phi_fields, kind);
+        let fields: Vec<&str> = h.phi_fields.iter().map(AsRef::as_ref).collect();
+        inv.finding(Kind::CleartextPhi, ts, sender, receiver, AppProtocol::Hl7, &fields, kind.as_deref());
     }
 }
 
@@ -133,9 +135,9 @@ fn mqtt(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, m: &
         inv.add_mqtt_id(ts, sender, id);
     }
     if m.password_present == Some(true) {
-        inv.cleartext_credentials(ts, sender, receiver, AppProtocol::Mqtt, "CONNECT password");
+        inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Mqtt, &["CONNECT password"], None);
     } else if m.username_present == Some(true) {
-        inv.cleartext_credentials(ts, sender, receiver, AppProtocol::Mqtt, "CONNECT username");
+        inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Mqtt, &["CONNECT username"], None);
     }
 }
 

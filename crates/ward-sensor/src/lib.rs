@@ -16,6 +16,7 @@ pub mod capture;
 pub mod decode;
 pub mod defrag;
 pub mod engine;
+pub mod findings;
 pub mod fingerprint;
 pub mod flow;
 pub mod fuzzing;

@@ -56,7 +56,7 @@ fn cleartext_hl7_raises_cleartext_phi_without_repeating_values() {
     assert_eq!(phi.len(), 1, "{f:#?}");
     assert_eq!(phi[0]["severity"], "high");
     assert_eq!(phi[0]["protocol"], "hl7");
-    assert_eq!(phi[0]["evidence"]["messages"], "3", "three messages carry patient fields; ACKs do not");
+    assert_eq!(phi[0]["evidence"]["occurrences"], "3", "three messages carry patient fields; ACKs do not");
     assert!(phi[0]["evidence"]["fields"].as_str().is_some_and(|s| s.contains("PID-5 patient name")));
     assert!(phi[0]["remediation"].as_str().is_some_and(|s| s.contains("TLS")));
     let text = serde_json::to_string(&report).expect("json");
