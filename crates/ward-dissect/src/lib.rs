@@ -13,6 +13,7 @@
 mod driver;
 mod framework;
 pub mod harness;
+pub mod phi;
 pub mod registry;
 
 pub mod dhcp;

@@ -128,6 +128,9 @@ fn reverse_ip(name: &str) -> Option<IpAddr> {
 /// MQTT: a CONNECT names the client; one carrying a password on a connection Ward can read is
 /// a credential in cleartext.
 fn mqtt(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, m: &MqttRecord) {
+    if m.kind == "publish" && !m.phi_indicators.is_empty() {
+        inv.finding(Kind::CleartextPhi, ts, sender, receiver, AppProtocol::Mqtt, &m.phi_indicators, Some("PUBLISH"));
+    }
     if m.kind != "connect" {
         return;
     }

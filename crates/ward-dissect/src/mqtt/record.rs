@@ -56,6 +56,10 @@ pub struct MqttRecord {
     /// PUBLISH: payload size in bytes (the payload itself is not kept).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_size: Option<u32>,
+    /// PUBLISH: signs of patient data in the payload's first 4 KiB (`json:patient`,
+    /// `fhir:Patient`, `hl7v2:PID`...; see `crate::phi`), by name only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phi_indicators: Vec<&'static str>,
     /// SUBSCRIBE/UNSUBSCRIBE: topic filters with requested QoS.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<MqttTopic>,

@@ -95,6 +95,7 @@ impl Mqtt {
             topic: None,
             message_id: None,
             payload_size: None,
+            phi_indicators: Vec::new(),
             topics: Vec::new(),
             granted: Vec::new(),
             properties: Vec::new(),
@@ -159,6 +160,8 @@ impl Mqtt {
                     props(&mut r, &mut rec)?;
                 }
                 rec.payload_size = Some(r.left() as u32);
+                let payload = r.bytes(r.left())?;
+                rec.phi_indicators = crate::phi::indicators(&payload[..payload.len().min(4096)]);
                 return Ok(rec);
             }
             4..=7 | 11 => {
