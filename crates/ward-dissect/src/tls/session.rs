@@ -416,6 +416,9 @@ impl Tls {
                         self.is13 = true;
                     }
                     if hrr {
+                        if let Some(last) = self.side[i].sum.handshake_messages.last_mut() {
+                            *last = "hello_retry_request";
+                        }
                         out.record(dir, Record::Tls(TlsRecord::HelloRetryRequest(sh)));
                     } else {
                         self.version = Some(sh.version);
