@@ -17,9 +17,9 @@ type R<T> = Result<T, &'static str>;
 
 /// One DER TLV.
 #[derive(Debug, Clone, Copy)]
-struct Tlv<'a> {
-    tag: u8,
-    body: &'a [u8],
+pub(super) struct Tlv<'a> {
+    pub(super) tag: u8,
+    pub(super) body: &'a [u8],
 }
 
 /// A cursor over DER content.
@@ -83,7 +83,7 @@ const OID: u8 = 0x06;
 const INT: u8 = 0x02;
 
 /// Dotted form of an OID body (arcs beyond u64 are refused).
-fn oid_string(body: &[u8]) -> R<String> {
+pub(super) fn oid_string(body: &[u8]) -> R<String> {
     if body.is_empty() || body.last().is_some_and(|b| b & 0x80 != 0) {
         return Err("oid");
     }
@@ -320,7 +320,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// UTCTime (`YYMMDDHHMM[SS]Z`, RFC 5280 §4.1.2.5.1: years 50-99 are 19xx) or GeneralizedTime
 /// (`YYYYMMDDHHMMSS[.f]Z`) to (RFC 3339 text, Unix seconds).
-fn time(t: Tlv<'_>) -> R<(String, i64)> {
+pub(super) fn time(t: Tlv<'_>) -> R<(String, i64)> {
     let s = t.body;
     let digits = |b: &[u8]| -> R<i64> {
         if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
