@@ -24,7 +24,7 @@ mod tests;
 
 pub use parser::{ja3, ja4, Ja4Input};
 pub use record::{
-    Alert, Certificate, CertificateChain, ClientHello, DirectionSummary, ServerHello, ServerKeyExchange, Summary,
+    Alert, CertWeakness, Certificate, CertificateChain, ClientHello, DirectionSummary, ServerHello, ServerKeyExchange, Summary,
     TlsRecord,
 };
 pub use session::{fuzz, TlsLimits, INFO, MAX_RECORD};

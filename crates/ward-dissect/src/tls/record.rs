@@ -12,6 +12,7 @@ use std::borrow::Cow;
 /// One TLS observation, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // reason: a handful per flow, moved once; boxing would only add an allocation.
 pub enum TlsRecord {
     /// A ClientHello (TLS, or an SSL 2.0-compatible CLIENT-HELLO).
     ClientHello(ClientHello),
@@ -356,4 +357,58 @@ pub struct DirectionSummary {
     pub alert_records: u64,
     /// Heartbeat records (RFC 6520).
     pub heartbeat_records: u64,
+}
+
+/// What makes a certificate untrustworthy to a passive observer (no chain validation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertWeakness {
+    /// Issuer name equals subject name (the signature is not verified).
+    SelfSigned,
+    /// notAfter is before the given time.
+    Expired,
+    /// notBefore is after the given time.
+    NotYetValid,
+    /// RSA, DSA or DH key below 2048 bits, or an EC key below 224 bits.
+    WeakKey,
+    /// Signed with MD2, MD4, MD5 or SHA-1.
+    WeakSignature,
+}
+
+impl Certificate {
+    /// The certificate's weaknesses at `now` (seconds since the Unix epoch; pass the packet's
+    /// time, not the wall clock, when analysing a capture).
+    #[must_use]
+    pub fn weaknesses(&self, now: i64) -> Vec<CertWeakness> {
+        let mut w = Vec::new();
+        if self.self_signed {
+            w.push(CertWeakness::SelfSigned);
+        }
+        if self.not_after_unix.is_some_and(|t| t < now) {
+            w.push(CertWeakness::Expired);
+        }
+        if self.not_before_unix.is_some_and(|t| t > now) {
+            w.push(CertWeakness::NotYetValid);
+        }
+        let min = match self.key_type.as_deref() {
+            Some("RSA" | "RSA-PSS" | "DSA" | "DH") => 2048,
+            Some("EC") => 224,
+            _ => 0,
+        };
+        if self.key_bits.is_some_and(|b| b < min) {
+            w.push(CertWeakness::WeakKey);
+        }
+        if matches!(self.signature_hash, Some("md2" | "md4" | "md5" | "sha1")) {
+            w.push(CertWeakness::WeakSignature);
+        }
+        w
+    }
+}
+
+impl ServerKeyExchange {
+    /// A finite-field DH group below 2048 bits (Logjam; NIST SP 800-57) or an RSA_EXPORT key.
+    #[must_use]
+    pub fn weak_group(&self) -> bool {
+        self.dh_group_bits.is_some_and(|b| b < 2048) || self.rsa_modulus_bits.is_some()
+    }
 }

@@ -287,7 +287,7 @@ impl Tls {
     }
 
     fn alerts(&mut self, dir: Direction, frag: &[u8], out: &mut Output) {
-        if frag.len() % 2 != 0 {
+        if !frag.len().is_multiple_of(2) {
             out.event(AppProtocol::Tls, dir, DissectEventKind::Malformed { reason: "tls.alert_length" });
         }
         for a in frag.chunks_exact(2) {

@@ -275,10 +275,7 @@ const CIPHER_SUITES: &[(u16, &str)] = &[
     (0xd005, "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256"),
 ];
 
-fn lookup<T: Copy>(table: &[(T, &'static str)], key: T) -> Option<&'static str>
-where
-    T: PartialEq,
-{
+fn lookup<T: Copy + PartialEq>(table: &[(T, &'static str)], key: T) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == key).map(|(_, n)| *n)
 }
 

@@ -279,6 +279,27 @@ fn a_client_certificate_is_reported_without_its_subject() {
     assert!(certs(&r, S).certificates[0].subject.is_some(), "the server's is kept");
 }
 
+/// The untrusted-certificate facts of a self-signed RSA-1024 SHA-1 certificate issued for
+/// 30 days from 2019-03-01 (made with faketime, tests/pcap/tls/HOWTO.md), judged at the time
+/// of the capture and at a time inside its validity; a DHE group of 1024 bits is weak.
+#[test]
+fn certificate_weaknesses_are_judged_at_the_given_time() {
+    let (r, _) = run(&Limits::default(), &transcript("tls12-selfsigned-expired-rsa1024-sha1"));
+    let c = &certs(&r, S).certificates[0];
+    assert_eq!((c.not_before.as_deref(), c.not_after.as_deref()), (Some("2019-03-01T12:00:00Z"), Some("2019-03-31T12:00:00Z")));
+    let captured = 1_796_000_000; // 2026-11-30, a week after the captures were made
+    use CertWeakness::*;
+    assert_eq!(c.weaknesses(captured), [SelfSigned, Expired, WeakKey, WeakSignature]);
+    assert_eq!(c.weaknesses(1_552_000_000), [SelfSigned, WeakKey, WeakSignature], "2019-03-07: still valid");
+    assert_eq!(c.weaknesses(1_500_000_000), [SelfSigned, NotYetValid, WeakKey, WeakSignature]);
+    assert_eq!(serde_json::to_string(&[SelfSigned, WeakSignature]).expect("json"), r#"["self-signed","weak-signature"]"#);
+    let (r, _) = run(&Limits::default(), &transcript("tls12-ecdhe-rsa"));
+    assert!(certs(&r, S).certificates[0].weaknesses(captured).is_empty());
+    assert!(!ske(&r).weak_group());
+    let (r, _) = run(&Limits::default(), &transcript("sslv2-hello-tls10-dhe"));
+    assert!(ske(&r).weak_group());
+}
+
 /// Under a NULL cipher the HTTP request (Basic credentials, patient MRN) is plaintext on the
 /// wire; it is counted as application data and never read.
 #[test]

@@ -203,7 +203,7 @@ const CURVES: &[(&str, &str, u32)] = &[
     ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512),
 ];
 
-fn find<'t, T: Copy>(table: &'t [(&'static str, T)], oid: &str) -> Option<T> {
+fn find<T: Copy>(table: &[(&'static str, T)], oid: &str) -> Option<T> {
     table.iter().find(|(o, _)| *o == oid).map(|(_, v)| *v)
 }
 
