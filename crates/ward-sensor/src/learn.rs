@@ -12,6 +12,7 @@ use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
 use ward_dissect::hl7::Hl7Record;
 use ward_dissect::mqtt::MqttRecord;
+use ward_dissect::tls::{Certificate, TlsRecord};
 use ward_model::{AppProtocol, Timestamp};
 
 pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, record: &Record) {
@@ -20,6 +21,7 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Dns(d) => dns(inv, d),
         Record::Hl7(h) => hl7(inv, ts, sender, receiver, h),
         Record::Mqtt(m) => mqtt(inv, ts, sender, receiver, m),
+        Record::Tls(t) => tls(inv, ts, sender, receiver, t),
         _ => {}
     }
 }
@@ -142,6 +144,75 @@ fn mqtt(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, m: &
     } else if m.username_present == Some(true) {
         inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Mqtt, &["CONNECT username"], None);
     }
+}
+
+/// TLS: client fingerprints and server certificate subjects are identity clues; what the server
+/// negotiates (old versions, weak suites) and the certificate it presents raise findings about
+/// the server.
+fn tls(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, t: &TlsRecord) {
+    match t {
+        TlsRecord::ClientHello(c) => {
+            if let Some(j) = &c.ja4 {
+                inv.add_clue(ts, sender, "tls.ja4", j);
+            }
+            if let Some(j) = &c.ja3_hash {
+                inv.add_clue(ts, sender, "tls.ja3", j);
+            }
+        }
+        TlsRecord::ServerHello(s) => {
+            if ward_dissect::tls::is_deprecated_version(s.version) {
+                inv.finding(Kind::DeprecatedTls, ts, sender, receiver, AppProtocol::Tls, &[&s.version_name], Some(&s.cipher_suite_name));
+            }
+            if !s.cipher_suite_weaknesses.is_empty() {
+                let w: Vec<&str> = s.cipher_suite_weaknesses.iter().map(|w| w.as_str()).collect();
+                inv.finding(Kind::WeakCipher, ts, sender, receiver, AppProtocol::Tls, &w, Some(&s.cipher_suite_name));
+            }
+        }
+        TlsRecord::Certificate(chain) => {
+            let Some(leaf) = chain.certificates.first() else { return };
+            if leaf.subject_withheld {
+                return; // a client certificate may name a person
+            }
+            if let Some(s) = &leaf.subject {
+                inv.add_clue(ts, sender, "tls.certificate_subject", s);
+            }
+            let problems = certificate_problems(leaf, ts.secs());
+            if !problems.is_empty() {
+                let p: Vec<&str> = problems.iter().map(String::as_str).collect();
+                inv.finding(Kind::UntrustedCertificate, ts, sender, receiver, AppProtocol::Tls, &p, leaf.subject_cn.as_deref());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Why a server certificate cannot be trusted, as short phrases: `self-signed`, `expired
+/// 2020-01-01`, `not yet valid`, `RSA-1024 key`, `SHA-1 signature`.
+fn certificate_problems(c: &Certificate, now: u64) -> Vec<String> {
+    let mut p = Vec::new();
+    if c.self_signed {
+        p.push("self-signed".to_string());
+    }
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    if let Some(end) = c.not_after_unix.filter(|e| *e < now) {
+        let _ = end;
+        let day = c.not_after.as_deref().map_or("", |d| d.get(..10).unwrap_or(d));
+        p.push(format!("expired {day}").trim().to_string());
+    }
+    if c.not_before_unix.is_some_and(|b| b > now) {
+        p.push("not yet valid".to_string());
+    }
+    match (c.key_type.as_deref(), c.key_bits) {
+        (Some(k @ ("RSA" | "RSA-PSS" | "DSA" | "DH")), Some(b)) if b < 2048 => p.push(format!("{k}-{b} key")),
+        (Some("EC"), Some(b)) if b < 224 => p.push(format!("EC-{b} key")),
+        _ => {}
+    }
+    match c.signature_hash {
+        Some("md2" | "md4" | "md5") => p.push(format!("{} signature", c.signature_hash.unwrap_or("").to_uppercase())),
+        Some("sha1") => p.push("SHA-1 signature".to_string()),
+        _ => {}
+    }
+    p
 }
 
 #[cfg(test)]
