@@ -52,10 +52,10 @@ pub fn indicators(data: &[u8]) -> Vec<&'static str> {
     if let Some(i) = memmem::find(data, b"\"resourceType\"") {
         let rest = &data[i + 14..];
         let rest = skip_ws(rest);
-        if let Some(rest) = rest.strip_prefix(b":") {
-            if skip_ws(rest).starts_with(b"\"Patient\"") {
-                push("fhir:Patient", &mut out);
-            }
+        if let Some(rest) = rest.strip_prefix(b":")
+            && skip_ws(rest).starts_with(b"\"Patient\"")
+        {
+            push("fhir:Patient", &mut out);
         }
     }
     // JSON object keys: a quoted token followed by a colon.

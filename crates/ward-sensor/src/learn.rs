@@ -11,6 +11,7 @@ use ward_dissect::Record;
 use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
 use ward_dissect::hl7::Hl7Record;
+use ward_dissect::dicom::DicomRecord;
 use ward_dissect::mqtt::MqttRecord;
 use ward_dissect::tls::{Certificate, TlsRecord};
 use ward_model::{AppProtocol, Timestamp};
@@ -22,6 +23,7 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Hl7(h) => hl7(inv, ts, sender, receiver, h),
         Record::Mqtt(m) => mqtt(inv, ts, sender, receiver, m),
         Record::Tls(t) => tls(inv, ts, sender, receiver, t),
+        Record::Dicom(d) => dicom(inv, ts, sender, receiver, d),
         _ => {}
     }
 }
@@ -213,6 +215,80 @@ fn certificate_problems(c: &Certificate, now: u64) -> Vec<String> {
         _ => {}
     }
     p
+}
+
+/// DICOM: AE titles and implementation identifiers name each side; the SOP classes a side asks
+/// for or serves give its role; the data sets a device sends in C-STORE state its identity;
+/// any data set with patient attributes is patient data in cleartext; rejected and empty
+/// associations are findings about the requester.
+fn dicom(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, d: &DicomRecord) {
+    match d.kind {
+        "associate_rq" | "associate_ac" => {
+            if d.kind == "associate_rq" {
+                inv.add_clue(ts, sender, "dicom.ae_title", d.calling_ae.as_deref().unwrap_or(""));
+            } else {
+                // The called AE title belongs to the server once it accepted it.
+                inv.add_clue(ts, sender, "dicom.ae_title", d.called_ae.as_deref().unwrap_or(""));
+            }
+            if let Some(u) = &d.implementation_class_uid {
+                inv.add_clue(ts, sender, "dicom.implementation_class_uid", u);
+            }
+            if let Some(v) = &d.implementation_version_name {
+                inv.add_clue(ts, sender, "dicom.implementation_version_name", v);
+            }
+        }
+        "command" => {
+            let Some(cmd) = d.command else { return };
+            let sop = d.sop_class.as_deref().unwrap_or("");
+            if cmd.ends_with("-RQ") {
+                let role = match cmd {
+                    "C-STORE-RQ" => Some("storage"),
+                    "C-FIND-RQ" if sop == "1.2.840.10008.5.1.4.31" => Some("worklist"),
+                    "C-FIND-RQ" | "C-MOVE-RQ" | "C-GET-RQ" => Some("query"),
+                    "C-ECHO-RQ" => Some("verification"),
+                    _ => None,
+                };
+                if let Some(role) = role {
+                    let (scu, scp) = match role {
+                        "storage" => ("dicom-storage-scu", "dicom-storage-scp"),
+                        "worklist" => ("dicom-worklist-scu", "dicom-worklist-scp"),
+                        "query" => ("dicom-query-scu", "dicom-query-scp"),
+                        _ => ("dicom-verification-scu", "dicom-verification-scp"),
+                    };
+                    inv.add_clue(ts, sender, "role", scu);
+                    inv.add_clue(ts, receiver, "role", scp);
+                }
+            }
+            if cmd == "C-STORE-RQ" {
+                for (kw, clue) in [
+                    ("Manufacturer", "dicom.manufacturer"),
+                    ("ManufacturerModelName", "dicom.model"),
+                    ("SoftwareVersions", "dicom.software_versions"),
+                    ("StationName", "dicom.station_name"),
+                    ("DeviceSerialNumber", "dicom.serial_number"),
+                    ("Modality", "dicom.modality"),
+                ] {
+                    if let Some(v) = d.device.get(kw) {
+                        inv.add_clue(ts, sender, clue, v);
+                    }
+                }
+            }
+            if !d.patient_attributes.is_empty() {
+                inv.finding(Kind::CleartextPhi, ts, sender, receiver, AppProtocol::Dicom, &d.patient_attributes, Some(cmd));
+            }
+        }
+        "association" => {
+            let aes = format!("{} -> {}", d.calling_ae.as_deref().unwrap_or("?"), d.called_ae.as_deref().unwrap_or("?"));
+            if d.accepted == Some(false) {
+                let reason = d.reason_name.unwrap_or("rejected");
+                inv.finding(Kind::DicomAssociationRejected, ts, sender, receiver, AppProtocol::Dicom, &[reason], Some(&aes));
+            } else if d.commands.is_empty() && d.ended != Some("gap") {
+                let shape = if d.ended == Some("release") { "accepted, released without any command" } else { "accepted, dropped without any command or release" };
+                inv.finding(Kind::DicomScan, ts, sender, receiver, AppProtocol::Dicom, &[shape], Some(&aes));
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
