@@ -12,7 +12,9 @@ use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
 use ward_dissect::hl7::Hl7Record;
 use ward_dissect::dicom::DicomRecord;
+use ward_dissect::ftp::FtpRecord;
 use ward_dissect::mqtt::MqttRecord;
+use ward_dissect::snmp::SnmpRecord;
 use ward_dissect::tls::{Certificate, TlsRecord};
 use ward_model::{AppProtocol, Timestamp};
 
@@ -24,6 +26,8 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Mqtt(m) => mqtt(inv, ts, sender, receiver, m),
         Record::Tls(t) => tls(inv, ts, sender, receiver, t),
         Record::Dicom(d) => dicom(inv, ts, sender, receiver, d),
+        Record::Ftp(f) => ftp(inv, ts, sender, receiver, f),
+        Record::Snmp(n) => snmp(inv, ts, sender, receiver, n),
         _ => {}
     }
 }
@@ -288,6 +292,38 @@ fn dicom(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, d: 
             }
         }
         _ => {}
+    }
+}
+
+/// FTP: a USER or PASS with an argument on a connection Ward can read is a credential in
+/// cleartext (anonymous logins excepted); the greeting and SYST reply are device clues.
+fn ftp(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, f: &FtpRecord) {
+    match (f.kind, f.command.as_deref(), f.code) {
+        ("request", Some("PASS"), _) if f.argument_present => {
+            inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Ftp, &["PASS password"], None);
+        }
+        ("request", Some("USER"), _) if f.argument_present && !f.anonymous => {
+            inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Ftp, &["USER name"], None);
+        }
+        ("reply", _, Some(220)) => inv.add_clue(ts, sender, "ftp.banner", f.text.as_deref().unwrap_or("")),
+        ("reply", _, Some(215)) => inv.add_clue(ts, sender, "ftp.syst", f.text.as_deref().unwrap_or("")),
+        _ => {}
+    }
+}
+
+/// SNMP: a v1/v2c request carries its community, a password, in cleartext; responses name
+/// the agent (sysDescr, sysObjectID, sysName).
+fn snmp(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, n: &SnmpRecord) {
+    if n.community_present && n.kind != "response" {
+        let what = if n.community_is_default { "default community string" } else { "community string" };
+        inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Snmp, &[what], Some(&format!("SNMPv{}", n.version)));
+    }
+    if n.kind == "response" {
+        for (clue, v) in [("snmp.sysdescr", &n.sys_descr), ("snmp.sysobjectid", &n.sys_object_id), ("snmp.sysname", &n.sys_name)] {
+            if let Some(v) = v {
+                inv.add_clue(ts, sender, clue, v);
+            }
+        }
     }
 }
 
