@@ -15,6 +15,7 @@ use ward_dissect::dicom::DicomRecord;
 use ward_dissect::ftp::FtpRecord;
 use ward_dissect::mqtt::MqttRecord;
 use ward_dissect::snmp::SnmpRecord;
+use ward_dissect::telnet::TelnetRecord;
 use ward_dissect::tls::{Certificate, TlsRecord};
 use ward_model::{AppProtocol, Timestamp};
 
@@ -28,6 +29,7 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Dicom(d) => dicom(inv, ts, sender, receiver, d),
         Record::Ftp(f) => ftp(inv, ts, sender, receiver, f),
         Record::Snmp(n) => snmp(inv, ts, sender, receiver, n),
+        Record::Telnet(t) => telnet(inv, ts, sender, receiver, t),
         _ => {}
     }
 }
@@ -324,6 +326,20 @@ fn snmp(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, n: &
                 inv.add_clue(ts, sender, clue, v);
             }
         }
+    }
+}
+
+/// Telnet: a login typed on a cleartext connection is a credential in cleartext (the record is
+/// the client's); the banner names the server.
+fn telnet(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, t: &TelnetRecord) {
+    match t.kind {
+        "banner" => inv.add_clue(ts, sender, "telnet.banner", t.banner.as_deref().unwrap_or("")),
+        "login" if t.password_sent || t.username_sent => {
+            let what = if t.password_sent { "login password" } else { "login name" };
+            let outcome = t.outcome.map(|o| format!("login {o}"));
+            inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Telnet, &[what], outcome.as_deref());
+        }
+        _ => {}
     }
 }
 
