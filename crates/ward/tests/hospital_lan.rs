@@ -38,8 +38,8 @@ fn check_inventory(report: &Value) {
     let has = |v: &Value, p: &str| v.as_array().is_some_and(|a| a.iter().any(|x| x == p));
     let infra = by_mac("00:06:5b:00:00:01");
     assert!(has(&infra["protocols"]["server"], "dhcp") && has(&infra["protocols"]["server"], "dns"));
-    assert!(has(&by_mac("00:01:e6:00:00:10")["protocols"]["server"], "tcp/104"), "PACS serves DICOM");
-    assert!(has(&by_mac("44:4b:5d:00:00:20")["protocols"]["client"], "tcp/104"), "CT sends DICOM");
+    assert!(has(&by_mac("00:01:e6:00:00:10")["protocols"]["server"], "dicom"), "PACS serves DICOM");
+    assert!(has(&by_mac("44:4b:5d:00:00:20")["protocols"]["client"], "dicom"), "CT sends DICOM");
     let ct = by_mac("44:4b:5d:00:00:20");
     assert_eq!(ct["dhcp"]["vendor_class"], "GE Healthcare Revolution CT");
     assert!(ct["dhcp"]["parameter_request_list"].as_str().is_some_and(|s| s.starts_with("1,")));

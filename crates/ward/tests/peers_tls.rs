@@ -52,7 +52,11 @@ fn name_of(p: &Path) -> String {
 
 /// Ward's TLS records (whole EVE lines) for one capture.
 fn tls_records(pcap: &Path) -> Vec<Value> {
-    records(&[pcap], &format!("tls-{}", name_of(pcap))).into_iter().filter(|r| r["event_type"] == "tls").collect()
+    // Tests run in parallel threads of one process and read the same captures: each call gets
+    // its own scratch directory, or one test reads a records file another is rewriting.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    records(&[pcap], &format!("tls-{}-{n}", name_of(pcap))).into_iter().filter(|r| r["event_type"] == "tls").collect()
 }
 
 fn of_type<'a>(recs: &'a [Value], t: &str) -> Vec<&'a Value> {
