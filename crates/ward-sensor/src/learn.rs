@@ -11,6 +11,7 @@ use ward_dissect::Record;
 use ward_dissect::dhcp::DhcpRecord;
 use ward_dissect::dns::DnsRecord;
 use ward_dissect::hl7::Hl7Record;
+use ward_dissect::http::HttpRecord;
 use ward_dissect::dicom::DicomRecord;
 use ward_dissect::ftp::FtpRecord;
 use ward_dissect::mqtt::MqttRecord;
@@ -30,6 +31,7 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Ftp(f) => ftp(inv, ts, sender, receiver, f),
         Record::Snmp(n) => snmp(inv, ts, sender, receiver, n),
         Record::Telnet(t) => telnet(inv, ts, sender, receiver, t),
+        Record::Http(h) => http(inv, ts, sender, receiver, h),
         _ => {}
     }
 }
@@ -340,6 +342,26 @@ fn telnet(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, t:
             inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Telnet, &[what], outcome.as_deref());
         }
         _ => {}
+    }
+}
+
+/// HTTP: Basic credentials on a cleartext connection; patient data in a body (FHIR Patient,
+/// HL7 PID, DICOM files, identity JSON keys); User-Agent and Server as identity clues.
+fn http(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, h: &HttpRecord) {
+    if h.kind == "request" {
+        if let Some(ua) = &h.user_agent {
+            inv.add_clue(ts, sender, "http.user_agent", ua);
+        }
+        if h.basic_auth_present || h.url_userinfo_present {
+            let what = if h.basic_auth_present { "Authorization: Basic" } else { "user:password in URL" };
+            inv.finding(Kind::CleartextCredentials, ts, sender, receiver, AppProtocol::Http, &[what], h.method.as_deref());
+        }
+    } else if let Some(sv) = &h.server {
+        inv.add_clue(ts, sender, "http.server", sv);
+    }
+    if !h.phi_indicators.is_empty() {
+        let ctx = h.clinical_content.or(if h.kind == "request" { Some("request body") } else { Some("response body") });
+        inv.finding(Kind::CleartextPhi, ts, sender, receiver, AppProtocol::Http, &h.phi_indicators, ctx);
     }
 }
 

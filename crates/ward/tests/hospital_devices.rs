@@ -68,15 +68,18 @@ fn every_device_is_named_with_its_identifiers() {
 }
 
 /// (kind, protocol, sender MAC, receiver MAC): every finding the capture must raise.
-const FINDINGS: [(&str, &str, &str, &str); 14] = [
+const FINDINGS: [(&str, &str, &str, &str); 17] = [
     ("cleartext-phi", "hl7", "00:09:fb:00:00:30", "00:14:38:00:00:11"),
     ("cleartext-phi", "dicom", "44:4b:5d:00:00:20", "00:06:5b:00:00:10"),
     ("cleartext-phi", "dicom", "00:12:f0:00:00:21", "00:06:5b:00:00:10"),
     ("cleartext-phi", "dicom", "00:01:e6:00:00:12", "00:12:f0:00:00:22"),
     ("cleartext-phi", "mqtt", "00:09:fb:00:00:30", "00:00:0c:00:00:01"),
+    ("cleartext-phi", "http", "00:14:38:00:00:11", "00:06:5b:00:00:40"),
     ("cleartext-credentials", "mqtt", "00:09:fb:00:00:30", "00:00:0c:00:00:01"),
     ("cleartext-credentials", "telnet", "00:06:5b:00:00:40", "58:42:e4:00:00:31"),
     ("cleartext-credentials", "ftp", "00:06:5b:00:00:40", "58:42:e4:00:00:31"),
+    ("cleartext-credentials", "http", "00:06:5b:00:00:40", "58:42:e4:00:00:31"),
+    ("cleartext-credentials", "http", "00:06:5b:00:00:40", "00:06:5b:00:00:10"),
     ("cleartext-credentials", "snmp", "00:00:0c:00:00:01", "00:09:fb:00:00:30"),
     ("deprecated-tls", "tls", "58:42:e4:00:00:31", "00:06:5b:00:00:40"),
     ("weak-cipher", "tls", "58:42:e4:00:00:31", "00:06:5b:00:00:40"),
