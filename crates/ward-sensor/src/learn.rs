@@ -32,6 +32,14 @@ pub(crate) fn learn(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver:
         Record::Snmp(n) => snmp(inv, ts, sender, receiver, n),
         Record::Telnet(t) => telnet(inv, ts, sender, receiver, t),
         Record::Http(h) => http(inv, ts, sender, receiver, h),
+        Record::Syslog(l) => {
+            if let Some(h) = &l.hostname {
+                inv.add_clue(ts, sender, "syslog.hostname", h);
+            }
+            if let Some(a) = &l.app_name {
+                inv.add_clue(ts, sender, "syslog.app", a);
+            }
+        }
         _ => {}
     }
 }

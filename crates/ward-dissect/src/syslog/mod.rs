@@ -1,9 +1,12 @@
-//! syslog (RFC 3164, RFC 5424) over UDP and TCP.
+//! syslog over UDP (RFC 5424 and RFC 3164 headers).
 //!
-//! SKELETON: registered so the workspace builds; the dissector is being written.
+//! Devices send their logs in cleartext, often with patient names in them. Records keep the
+//! header (facility, severity, host name, app name: device clues) and the text's length only.
 
 mod record;
 mod session;
+#[cfg(test)]
+mod tests;
 
 pub use record::SyslogRecord;
 pub use session::{INFO, SyslogLimits, fuzz};
