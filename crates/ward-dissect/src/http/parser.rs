@@ -39,9 +39,9 @@ pub(crate) fn text(v: &[u8], max: usize) -> String {
         .collect()
 }
 
-/// The same, lowercased.
+/// The same, lowercased (before bounding: lowercasing may lengthen a string).
 pub(crate) fn lower(v: &[u8], max: usize) -> String {
-    text(v, max).to_lowercase()
+    text(String::from_utf8_lossy(v).to_lowercase().as_bytes(), max)
 }
 
 /// Strip RFC 9110 §5.6.3 optional whitespace from both ends.

@@ -231,10 +231,17 @@ fn misbehaving(out: &mut Output, dir: Direction, reason: &'static str) {
     event(out, dir, DissectEventKind::PeerMisbehaving { reason });
 }
 
-/// Media types whose bodies cannot carry the indicators Ward looks for: not copied.
-fn unscanned_type(t: &str) -> bool {
-    ["image/", "video/", "audio/", "font/"].iter().any(|p| t.starts_with(p))
-        || matches!(t, "text/css" | "text/javascript" | "application/javascript" | "application/wasm")
+/// Media types whose bodies the scanner can read (JSON, XML, HL7 v2 text, DICOM, multipart,
+/// untyped or generic bytes). Others (HTML, images, scripts...) are not copied at all.
+fn scannable_type(t: &str) -> bool {
+    t.ends_with("json")
+        || t.ends_with("xml")
+        || t.ends_with("+er7")
+        || t.starts_with("multipart/")
+        || t.contains("hl7")
+        || t.contains("dicom")
+        || t.contains("fhir")
+        || matches!(t, "" | "text/plain" | "application/octet-stream")
 }
 
 impl Http {
@@ -346,12 +353,13 @@ impl Http {
                 s.last_coding = Some(c);
             }
             let te = s.rec.transfer_encoding.get_or_insert_with(String::new);
-            if te.chars().count() < max {
-                if !te.is_empty() {
+            let had = te.chars().count();
+            if had < max {
+                if had > 0 {
                     te.push_str(", ");
                 }
-                let room = max.saturating_sub(te.chars().count());
-                te.push_str(&parser::lower(value, room));
+                te.push_str(&parser::lower(value, max));
+                *te = te.chars().take(max).collect();
             }
             return;
         }
@@ -425,7 +433,7 @@ impl Http {
         let i = dir.index();
         let s = &mut self.sides[i];
         let r = &s.rec;
-        s.scan_body = r.content_encoding.as_deref().is_none_or(|e| e == "identity") && !r.content_type.as_deref().is_some_and(unscanned_type);
+        s.scan_body = r.content_encoding.as_deref().is_none_or(|e| e == "identity") && r.content_type.as_deref().is_none_or(scannable_type);
         let chunked = s.last_coding.as_deref() == Some(b"chunked");
         if s.transfer_encoding && (s.content_length.is_some() || s.bad_length) {
             // Both framings: the request-smuggling shape (RFC 9112 §6.3 item 3, §11.2).
@@ -530,7 +538,12 @@ impl Http {
             s.rec.fhir_resources = f.resources;
             s.rec.body_scanned = s.body.len() as u64;
         }
-        s.body.clear();
+        // Keep a small buffer for the next message; give a large one back (idle flows are many).
+        if s.body.capacity() > 8192 {
+            s.body = Vec::new();
+        } else {
+            s.body.clear();
+        }
         if !s.gapped {
             out.record(dir, Record::Http(std::mem::take(&mut s.rec)));
         }

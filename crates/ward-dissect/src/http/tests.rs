@@ -386,13 +386,17 @@ fn close_delimited_and_truncated_bodies() {
 }
 
 #[test]
-fn encoded_and_media_bodies_are_not_scanned() {
+fn encoded_and_unreadable_bodies_are_not_scanned() {
     let (r, _) = run(&[
-        bytes(C2S, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"),
-        bytes(S2C, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nabcdeHTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 3\r\n\r\nabc"),
+        bytes(C2S, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        bytes(S2C, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nabcdeHTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 2\r\n\r\nab"),
     ]);
-    assert_eq!((r[2].content_encoding.as_deref(), r[2].body_scanned, r[2].body_length), (Some("gzip"), 0, 5));
-    assert_eq!((r[3].body_scanned, r[3].body_length), (0, 3));
+    assert_eq!((r[3].content_encoding.as_deref(), r[3].body_scanned, r[3].body_length), (Some("gzip"), 0, 5));
+    assert_eq!((r[4].body_scanned, r[4].body_length), (0, 3));
+    assert_eq!((r[5].body_scanned, r[5].body_length), (2, 2), "generic bytes may be a DICOM file");
+    // HTML is not scanned: the basic-auth capture's page.
+    let (r, _) = run(&stream("basic-auth-s0"));
+    assert_eq!((r[1].body_scanned, r[1].body_length), (0, 116));
 }
 
 #[test]
@@ -477,4 +481,16 @@ proptest::proptest! {
         m.extend_from_slice(&tail);
         fuzz(&m);
     }
+}
+
+/// Regression (found by the http fuzzer): a header value whose lowercase form is longer than
+/// itself (or a Transfer-Encoding joined from several headers) exceeded `max_text`.
+#[test]
+fn regression_lowercased_and_joined_values_stay_bounded() {
+    fuzz(&seed("regression-lowercase-lengthens-text.bin"));
+    let mut l = Limits::default();
+    l.http.max_text = 6;
+    let (r, _) = run_with(&l, &[bytes(C2S, "GET / HTTP/1.1\r\nHost: \u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".as_bytes())]);
+    assert_eq!(r[0].host.as_ref().map(|h| h.chars().count()), Some(6));
+    assert_eq!(r[0].transfer_encoding.as_deref(), Some("gzip, "));
 }
