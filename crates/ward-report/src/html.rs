@@ -211,17 +211,6 @@ fn talk_graph(h: &mut String, r: &AnalyzeReport) {
     h.push_str("</svg>");
 }
 
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn markup_in_names_is_escaped() {
-        assert_eq!(esc("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
-        assert_eq!(esc("a\u{0}b"), "a\u{fffd}b");
-    }
-}
-
 /// The device identity, with its evidence as a hover title and a details list.
 fn device_cell(d: &ward_model::report::Device) -> String {
     let parts: Vec<&str> = [d.manufacturer.as_deref(), d.model.as_deref(), d.software_version.as_deref()].into_iter().flatten().collect();
@@ -244,4 +233,15 @@ fn identifiers(a: &ward_model::report::Asset) -> Vec<String> {
     ids.extend(a.mqtt_client_ids.iter().map(|t| format!("MQTT {t}")));
     ids.extend(a.tls_ja4.iter().map(|t| format!("JA4 {t}")));
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn markup_in_names_is_escaped() {
+        assert_eq!(esc("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
+        assert_eq!(esc("a\u{0}b"), "a\u{fffd}b");
+    }
 }
