@@ -15,6 +15,11 @@ use ward_sensor::capture::live::{LiveCapture, stop_on_interrupt};
 use ward_sensor::records::JsonLinesSink;
 use ward_sensor::{Engine, EngineConfig};
 
+// mimalloc instead of glibc's malloc: the engine allocates and frees small records per packet,
+// and glibc's allocator was 12 % of `ward analyze`'s time on the benchmark (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(name = "ward", version, about = "Passive security monitoring for the Internet of Medical Things")]
 struct Cli {
