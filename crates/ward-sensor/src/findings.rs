@@ -26,8 +26,9 @@ pub enum Kind {
     ProtocolViolation,
     /// A DICOM association the called side rejected.
     DicomAssociationRejected,
-    /// A DICOM association that opened and closed without any command, from an AE seen nowhere
-    /// else: the shape of a DICOM scan (nmap's dicom-ping).
+    /// A DICOM association that opened and closed without any command, from a calling AE title
+    /// that did no work from that host anywhere in the capture: the shape of a DICOM scan
+    /// (nmap's dicom-ping). Judged when the capture ends, so later work still vouches.
     DicomScan,
 }
 
@@ -219,7 +220,7 @@ pub(crate) fn render(f: &Acc, asset: Option<String>, peer: Option<String>, from:
         Kind::DicomScan => (
             format!("{from} opened a DICOM association to {to} and closed it without any command"),
             format!(
-                "An association that carries no command, from an AE title used nowhere else, is the shape of a DICOM scan (nmap's dicom-ping, for example). Find who runs {from}; restrict TCP port {port} on {to} to known DICOM peers and make {to} check calling AE titles."
+                "An association that carries no command, from an AE title that does no work from that host anywhere else, is the shape of a DICOM scan (nmap's dicom-ping, for example). Find who runs {from}; restrict TCP port {port} on {to} to known DICOM peers and make {to} check calling AE titles."
             ),
             "shape",
             "ae_titles",

@@ -199,8 +199,28 @@ pub struct Inventory {
     dropped_conversations: u64,
     findings: FxHashMap<(Kind, EndpointKey, EndpointKey, AppProtocol), findings::Acc>,
     dropped_findings: u64,
+    /// (calling AE title, host) pairs that issued at least one DIMSE command in the capture.
+    dicom_working_aes: FxHashSet<(String, IpAddr)>,
+    /// Associations that carried no command, judged at the end: a scan only if their calling
+    /// AE title never did any work anywhere (the "from an unknown AE").
+    dicom_idle: Vec<IdleAssociation>,
     knowledge: Arc<Knowledge>,
 }
+
+/// An accepted DICOM association that ended without a single command.
+#[derive(Debug)]
+struct IdleAssociation {
+    ts: Timestamp,
+    sender: Side,
+    receiver: Side,
+    calling_ae: String,
+    aes: String,
+    shape: &'static str,
+}
+
+/// Most command-less associations held for the end-of-capture verdict; beyond it they are
+/// judged at once on what is known so far (a scanner sweeping a /16 must not grow memory).
+const MAX_IDLE_ASSOCIATIONS: usize = 4096;
 
 /// Should this address become an asset? Not unspecified, broadcast or multicast.
 fn is_host_ip(ip: IpAddr) -> bool {
@@ -257,6 +277,8 @@ impl Inventory {
             dropped_conversations: 0,
             findings: FxHashMap::default(),
             dropped_findings: 0,
+            dicom_working_aes: FxHashSet::default(),
+            dicom_idle: Vec::new(),
         }
     }
 
@@ -392,6 +414,33 @@ impl Inventory {
         self.findings.entry(k).or_insert_with(|| findings::Acc::new(kind, protocol, port, ts)).add(ts, details, context);
     }
 
+    /// A DICOM association from `calling_ae` on `host` carried at least one command.
+    pub(crate) fn dicom_ae_worked(&mut self, calling_ae: &str, host: IpAddr) {
+        if self.dicom_working_aes.len() < self.limits.max_endpoints {
+            self.dicom_working_aes.insert((calling_ae.to_string(), host));
+        }
+    }
+
+    /// An accepted association ended without any command; whether it was a scan is decided
+    /// once the whole capture has shown which AE titles do real work.
+    pub(crate) fn dicom_idle_association(&mut self, ts: Timestamp, sender: &Side, receiver: &Side, calling_ae: &str, aes: &str, shape: &'static str) {
+        let idle = IdleAssociation { ts, sender: *sender, receiver: *receiver, calling_ae: calling_ae.to_string(), aes: aes.to_string(), shape };
+        if self.dicom_idle.len() < MAX_IDLE_ASSOCIATIONS {
+            self.dicom_idle.push(idle);
+        } else {
+            self.judge_idle(&idle);
+        }
+    }
+
+    fn judge_idle(&mut self, a: &IdleAssociation) {
+        // The same title doing real work from another host does not vouch for this one: a
+        // scanner borrowing a known title is still a scanner.
+        if !self.dicom_working_aes.contains(&(a.calling_ae.clone(), a.sender.ip)) {
+            let detail = "calling AE title issued no command from this host in any association";
+            self.finding(Kind::DicomScan, a.ts, &a.sender, &a.receiver, AppProtocol::Dicom, &[a.shape, detail], Some(&a.aes));
+        }
+    }
+
     pub(crate) fn add_ip_name(&mut self, ip: IpAddr, name: &str) {
         if !is_host_ip(ip) || self.names_by_ip.len() >= self.limits.max_endpoints {
             return;
@@ -518,6 +567,9 @@ impl Inventory {
     /// flows (oldest first), and how many flows were left out.
     #[must_use]
     pub fn into_report(mut self) -> InventoryReport {
+        for a in std::mem::take(&mut self.dicom_idle) {
+            self.judge_idle(&a);
+        }
         let routers = self.routers();
         // An address that DHCP or ARP ties to exactly one MAC belongs to that MAC's asset, even
         // where it was seen without one (IP-only endpoints, e.g. from cooked captures).
@@ -841,4 +893,39 @@ pub struct InventoryReport {
     pub findings: Vec<Finding>,
     /// Findings not kept (table full).
     pub dropped_findings: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Inventory, InventoryLimits, Side};
+    use crate::fingerprint::Knowledge;
+    use std::sync::Arc;
+    use ward_model::Timestamp;
+
+    fn side(ip: &str, port: u16, mac: u8) -> Side {
+        Side { mac: Some([0, 0x12, 0xf0, 0, 0, mac]), ip: ip.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()), port }
+    }
+
+    fn scans(worked: &[(&str, &str)], idle: &[(&str, &str)]) -> usize {
+        let mut inv = Inventory::new(InventoryLimits::default(), Arc::new(Knowledge::shipped().clone()));
+        let pacs = side("10.78.0.10", 104, 0x10);
+        let t = Timestamp::from_parts(1, 0);
+        // The order is the worst case: the idle association comes before the work that vouches for it.
+        for (ae, ip) in idle {
+            inv.dicom_idle_association(t, &side(ip, 40000, 0x66), &pacs, ae, &format!("{ae} -> PACS"), "accepted, released without any command");
+        }
+        for (ae, ip) in worked {
+            inv.dicom_ae_worked(ae, side(ip, 40001, 0x66).ip);
+        }
+        inv.into_report().findings.iter().filter(|f| f.kind == "dicom-scan").count()
+    }
+
+    /// An association without commands is a scan only when its calling AE title never did any
+    /// work from that host in the whole capture, whatever the order the two were seen in.
+    #[test]
+    fn idle_association_is_a_scan_only_from_an_unknown_ae() {
+        assert_eq!(scans(&[], &[("ECHOSCU", "10.78.0.156")]), 1, "unknown AE: scan");
+        assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.20")]), 0, "the CT opening an idle association is not a scan");
+        assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.156")]), 1, "a known title borrowed by another host is still a scan");
+    }
 }

@@ -300,7 +300,9 @@ fn dicom(inv: &mut Inventory, ts: Timestamp, sender: &Side, receiver: &Side, d: 
                 inv.finding(Kind::DicomAssociationRejected, ts, sender, receiver, AppProtocol::Dicom, &[reason], Some(&aes));
             } else if d.commands.is_empty() && d.ended != Some("gap") {
                 let shape = if d.ended == Some("release") { "accepted, released without any command" } else { "accepted, dropped without any command or release" };
-                inv.finding(Kind::DicomScan, ts, sender, receiver, AppProtocol::Dicom, &[shape], Some(&aes));
+                inv.dicom_idle_association(ts, sender, receiver, d.calling_ae.as_deref().unwrap_or(""), &aes, shape);
+            } else if !d.commands.is_empty() {
+                inv.dicom_ae_worked(d.calling_ae.as_deref().unwrap_or(""), sender.ip);
             }
         }
         _ => {}
