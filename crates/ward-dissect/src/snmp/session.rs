@@ -141,7 +141,19 @@ impl Snmp {
             let f = flags.first().copied().unwrap_or(0);
             r.v3_auth = Some(f & 1 != 0);
             r.v3_priv = Some(f & 2 != 0);
-            r.kind = if f & 2 != 0 { "encrypted" } else { "scoped" };
+            let _security_parameters = m.tlv()?;
+            let (t, data) = m.tlv()?;
+            if f & 2 != 0 || t != 0x30 {
+                // An encrypted ScopedPDU (an OCTET STRING): nothing more to read.
+                r.kind = "encrypted";
+                return Ok(r);
+            }
+            // ScopedPDU: contextEngineID, contextName, then the PDU in the clear (RFC 3412 §6).
+            let mut scoped = Ber::new(data);
+            let _engine = scoped.tlv()?;
+            let _context = scoped.tlv()?;
+            let (pdu, body) = scoped.tlv()?;
+            self.pdu(pdu, body, &mut r)?;
             return Ok(r);
         }
         let (t, community) = m.tlv()?;
@@ -152,6 +164,13 @@ impl Snmp {
         r.community_length = Some(community.len());
         r.community_is_default = DEFAULTS.contains(&community);
         let (pdu, body) = m.tlv()?;
+        self.pdu(pdu, body, &mut r)?;
+        Ok(r)
+    }
+
+    /// A PDU (RFC 3416 §3), the same in v1, v2c and a v3 ScopedPDU: its type, request id, error
+    /// status, the bound OIDs and, in responses, the system group's identity values.
+    fn pdu(&self, pdu: u8, body: &[u8], r: &mut SnmpRecord) -> Result<(), &'static str> {
         r.kind = match pdu {
             0xA0 => "get",
             0xA1 => "getnext",
@@ -173,7 +192,10 @@ impl Snmp {
             p.tlv()?.1
         } else {
             r.request_id = int(p.tlv()?.1);
-            r.error_status = int(p.tlv()?.1);
+            // GetBulk puts non-repeaters and max-repetitions where the others keep error status
+            // and index (RFC 3416 §3): no error status to report there.
+            let status = int(p.tlv()?.1);
+            r.error_status = if pdu == 0xA5 { None } else { status };
             p.tlv()?;
             p.tlv()?.1
         };
@@ -198,7 +220,7 @@ impl Snmp {
             }
             r.oids.push(o);
         }
-        Ok(r)
+        Ok(())
     }
 }
 

@@ -48,6 +48,18 @@ fn damage_and_v3() {
     assert_eq!((v3.version, v3.v3_priv), ("3", Some(true)));
 }
 
+/// A v3 message without privacy carries its ScopedPDU in the clear: the PDU inside is read like
+/// a v1/v2c one (net-snmp 5.9's engine discovery: an empty get, answered by a report naming
+/// usmStatsUnknownEngineIDs; tests/pcap/legacy/snmp.pcap frames 12 and 13).
+#[test]
+fn v3_scoped_pdu_in_the_clear() {
+    let get = one(include_bytes!("../../../../fuzz/corpus/snmp/v3-noauth-get.bin")).expect("get");
+    assert_eq!((get.version, get.kind, get.v3_auth, get.v3_priv, get.oids.len()), ("3", "get", Some(false), Some(false), 0));
+    assert!(!get.community_present);
+    let report = one(include_bytes!("../../../../fuzz/corpus/snmp/v3-report.bin")).expect("report");
+    assert_eq!((report.kind, report.oids.as_slice()), ("report", ["1.3.6.1.6.3.15.1.1.4.0".to_string()].as_slice()));
+}
+
 /// Every seed of the fuzz corpus holds the fuzz properties.
 #[test]
 fn corpus_seeds_hold_the_properties() {
