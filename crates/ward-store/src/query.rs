@@ -1,0 +1,357 @@
+//! Reading the inventory and the findings: filtered, sorted, paginated. Sort columns come from
+//! closed enums and every user value is a bound parameter, so no request text reaches the SQL.
+
+use crate::{Result, Store, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+// Dynamic SQL here is assembled only from constant fragments, closed enums and `$N`
+// placeholders: every value from a request is bound, never formatted in (`AssertSqlSafe`).
+use sqlx::{Any, AssertSqlSafe, Row};
+use std::collections::BTreeMap;
+use ward_model::Severity;
+
+/// Most rows one page returns.
+pub const MAX_PAGE: u32 = 500;
+
+/// One page of results and how many match in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Rows matching the filter in all pages.
+    pub total: u64,
+}
+
+/// How to order assets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AssetSort {
+    /// Most recently seen first (with `descending`).
+    #[default]
+    LastSeen,
+    /// By display name.
+    Label,
+    /// By device kind.
+    Kind,
+    /// By manufacturer.
+    Manufacturer,
+    /// By traffic.
+    Bytes,
+}
+
+/// A filter over the inventory.
+#[derive(Debug, Clone, Default)]
+pub struct AssetQuery {
+    /// Only this device kind.
+    pub kind: Option<String>,
+    /// Case-insensitive substring of the name, manufacturer, model or any identifier (MAC,
+    /// address, host name, AE title).
+    pub search: Option<String>,
+    /// Order.
+    pub sort: AssetSort,
+    /// Largest first.
+    pub descending: bool,
+    /// Page size (capped at [`MAX_PAGE`]; 0 means 50).
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+/// An asset as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssetRow {
+    /// Store id.
+    pub id: i64,
+    /// Device kind.
+    pub kind: String,
+    /// Manufacturer.
+    pub manufacturer: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Software version.
+    pub software_version: Option<String>,
+    /// Identity confidence, 0-100.
+    pub confidence: i64,
+    /// Display name.
+    pub label: String,
+    /// First seen (ns since the epoch).
+    pub first_seen: i64,
+    /// Last seen (ns since the epoch).
+    pub last_seen: i64,
+    /// Packets, all sensors.
+    pub packets: i64,
+    /// Bytes, all sensors.
+    pub bytes: i64,
+}
+
+/// A change in an asset's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    /// When (ns since the epoch, the capture's time).
+    pub at: i64,
+    /// `software_version`, `ip`, `mac`, `hostname`, `dicom_ae`.
+    pub field: String,
+    /// Before (`None`: added).
+    pub old_value: Option<String>,
+    /// After (`None`: gone to another asset).
+    pub new_value: Option<String>,
+}
+
+/// How to order findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Most severe first (with `descending`), then most recent.
+    #[default]
+    Severity,
+    /// By last occurrence.
+    LastSeen,
+    /// By first occurrence.
+    FirstSeen,
+    /// By number of occurrences.
+    Occurrences,
+}
+
+/// A filter over the findings.
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    /// `open`, `acknowledged`, `resolved`, `accepted_risk`.
+    pub status: Option<String>,
+    /// At least this severe.
+    pub min_severity: Option<Severity>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// About this asset (as the asset or the peer).
+    pub asset: Option<i64>,
+    /// Assigned to.
+    pub assignee: Option<String>,
+    /// Order.
+    pub sort: FindingSort,
+    /// Largest first.
+    pub descending: bool,
+    /// Page size (capped at [`MAX_PAGE`]; 0 means 50).
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+/// A finding as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingRow {
+    /// Store id.
+    pub id: i64,
+    /// Kind (`cleartext-phi`...).
+    pub kind: String,
+    /// Severity name.
+    pub severity: String,
+    /// The asset concerned.
+    pub asset: Option<i64>,
+    /// Its display name.
+    pub asset_label: Option<String>,
+    /// The other asset.
+    pub peer: Option<i64>,
+    /// Protocol.
+    pub protocol: Option<String>,
+    /// One line.
+    pub title: String,
+    /// Field names, counts and reasons (never values from the wire).
+    pub evidence: BTreeMap<String, String>,
+    /// What to do.
+    pub remediation: String,
+    /// First occurrence (ns).
+    pub first_seen: i64,
+    /// Last occurrence (ns).
+    pub last_seen: i64,
+    /// Occurrences over all reports.
+    pub occurrences: i64,
+    /// Lifecycle status.
+    pub status: String,
+    /// Reason of the last status change, if one was given.
+    pub status_reason: Option<String>,
+    /// End of a risk acceptance (ns).
+    pub accepted_until: Option<i64>,
+    /// Assignee.
+    pub assignee: Option<String>,
+}
+
+fn limit(l: u32) -> i64 {
+    i64::from(if l == 0 { 50 } else { l.min(MAX_PAGE) })
+}
+
+fn offset(o: u64) -> i64 {
+    i64::try_from(o).unwrap_or(i64::MAX)
+}
+
+/// `%text%` for LIKE with `\` as the escape: the user's `%` and `_` match themselves.
+fn like(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A parameter of a query being built, bound in order.
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+fn bind_all<'q>(mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>, params: &'q [Param]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for p in params {
+        q = match p {
+            Param::Text(s) => q.bind(s.as_str()),
+            Param::Int(i) => q.bind(*i),
+        };
+    }
+    q
+}
+
+const ASSET_COLUMNS: &str = "id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes";
+
+fn asset_row(r: &AnyRow) -> Result<AssetRow> {
+    Ok(AssetRow {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        manufacturer: r.try_get(2)?,
+        model: r.try_get(3)?,
+        software_version: r.try_get(4)?,
+        confidence: r.try_get(5)?,
+        label: r.try_get(6)?,
+        first_seen: r.try_get(7)?,
+        last_seen: r.try_get(8)?,
+        packets: r.try_get(9)?,
+        bytes: r.try_get(10)?,
+    })
+}
+
+fn finding_row(r: &AnyRow) -> Result<FindingRow> {
+    let evidence: String = r.try_get(8)?;
+    Ok(FindingRow {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        severity: r.try_get(2)?,
+        asset: r.try_get(3)?,
+        asset_label: r.try_get(4)?,
+        peer: r.try_get(5)?,
+        protocol: r.try_get(6)?,
+        title: r.try_get(7)?,
+        evidence: serde_json::from_str(&evidence)?,
+        remediation: r.try_get(9)?,
+        first_seen: r.try_get(10)?,
+        last_seen: r.try_get(11)?,
+        occurrences: r.try_get(12)?,
+        status: r.try_get(13)?,
+        status_reason: r.try_get(14)?,
+        accepted_until: r.try_get(15)?,
+        assignee: r.try_get(16)?,
+    })
+}
+
+impl Store {
+    /// Assets matching `q`, one page.
+    pub async fn assets(&self, q: &AssetQuery) -> Result<Page<AssetRow>> {
+        let mut wh: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        if let Some(k) = &q.kind {
+            params.push(Param::Text(k.clone()));
+            wh.push(format!("kind = ${}", params.len()));
+        }
+        if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
+            params.push(Param::Text(like(s)));
+            let n = params.len();
+            wh.push(format!(
+                "(LOWER(label) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(manufacturer, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(model, '')) LIKE ${n} ESCAPE '\\' \
+                 OR EXISTS (SELECT 1 FROM asset_identifiers i WHERE i.asset_id = assets.id AND LOWER(i.value) LIKE ${n} ESCAPE '\\'))"
+            ));
+        }
+        let filter = if wh.is_empty() { String::new() } else { format!(" WHERE {}", wh.join(" AND ")) };
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM assets{filter}"))), &params).fetch_one(self.pool()).await?.try_get(0)?;
+        let col = match q.sort {
+            AssetSort::LastSeen => "last_seen",
+            AssetSort::Label => "label",
+            AssetSort::Kind => "kind",
+            AssetSort::Manufacturer => "COALESCE(manufacturer, '')",
+            AssetSort::Bytes => "bytes",
+        };
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let mut all = params;
+        all.push(Param::Int(limit(q.limit)));
+        all.push(Param::Int(offset(q.offset)));
+        let sql = format!("SELECT {ASSET_COLUMNS} FROM assets{filter} ORDER BY {col} {dir}, id {dir} LIMIT ${} OFFSET ${}", all.len() - 1, all.len());
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &all).fetch_all(self.pool()).await?;
+        Ok(Page { items: rows.iter().map(asset_row).collect::<Result<_>>()?, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    /// One asset: its row, the latest report document, its identifiers (kind, value) and its
+    /// history, oldest first.
+    pub async fn asset(&self, id: i64) -> Result<(AssetRow, serde_json::Value, Vec<(String, String)>, Vec<HistoryRow>)> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {ASSET_COLUMNS}, doc FROM assets WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("asset"))?;
+        let doc: String = row.try_get(11)?;
+        let ids = sqlx::query("SELECT kind, value FROM asset_identifiers WHERE asset_id = $1 ORDER BY kind, value").bind(id).fetch_all(self.pool()).await?;
+        let hist = sqlx::query("SELECT at, field, old_value, new_value FROM asset_history WHERE asset_id = $1 ORDER BY at, id").bind(id).fetch_all(self.pool()).await?;
+        Ok((
+            asset_row(&row)?,
+            serde_json::from_str(&doc)?,
+            ids.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?,
+            hist.iter()
+                .map(|r| Ok(HistoryRow { at: r.try_get(0)?, field: r.try_get(1)?, old_value: r.try_get(2)?, new_value: r.try_get(3)? }))
+                .collect::<Result<_>>()?,
+        ))
+    }
+
+    /// Findings matching `q`, one page.
+    pub async fn findings(&self, q: &FindingQuery) -> Result<Page<FindingRow>> {
+        let mut wh: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        if let Some(s) = &q.status {
+            params.push(Param::Text(s.clone()));
+            wh.push(format!("f.status = ${}", params.len()));
+        }
+        if let Some(s) = q.min_severity {
+            params.push(Param::Int(crate::ingest::severity_rank(s)));
+            wh.push(format!("f.severity_rank >= ${}", params.len()));
+        }
+        if let Some(k) = &q.kind {
+            params.push(Param::Text(k.clone()));
+            wh.push(format!("f.kind = ${}", params.len()));
+        }
+        if let Some(a) = q.asset {
+            params.push(Param::Int(a));
+            wh.push(format!("(f.asset_id = ${n} OR f.peer_asset_id = ${n})", n = params.len()));
+        }
+        if let Some(u) = &q.assignee {
+            params.push(Param::Text(u.clone()));
+            wh.push(format!("f.assignee = ${}", params.len()));
+        }
+        let filter = if wh.is_empty() { String::new() } else { format!(" WHERE {}", wh.join(" AND ")) };
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM findings f{filter}"))), &params).fetch_one(self.pool()).await?.try_get(0)?;
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let order = match q.sort {
+            FindingSort::Severity => format!("f.severity_rank {dir}, f.last_seen {dir}"),
+            FindingSort::LastSeen => format!("f.last_seen {dir}"),
+            FindingSort::FirstSeen => format!("f.first_seen {dir}"),
+            FindingSort::Occurrences => format!("f.occurrences {dir}"),
+        };
+        let mut all = params;
+        all.push(Param::Int(limit(q.limit)));
+        all.push(Param::Int(offset(q.offset)));
+        let sql = format!(
+            "SELECT f.id, f.kind, f.severity, f.asset_id, a.label, f.peer_asset_id, f.protocol, f.title, f.evidence, f.remediation, \
+             f.first_seen, f.last_seen, f.occurrences, f.status, f.status_reason, f.accepted_until, f.assignee \
+             FROM findings f LEFT JOIN assets a ON a.id = f.asset_id{filter} ORDER BY {order}, f.id {dir} LIMIT ${} OFFSET ${}",
+            all.len() - 1,
+            all.len()
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &all).fetch_all(self.pool()).await?;
+        Ok(Page { items: rows.iter().map(finding_row).collect::<Result<_>>()?, total: u64::try_from(total).unwrap_or(0) })
+    }
+}

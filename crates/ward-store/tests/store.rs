@@ -1,0 +1,257 @@
+//! The store's one test suite, run on SQLite and on PostgreSQL alike, with reports that the
+//! sensor library makes from this repository's captures of real tools (the simulated hospital
+//! of tests/pcap/lan/hospital-devices).
+
+mod common;
+
+use common::{postgres, report, sqlite};
+use std::collections::BTreeSet;
+use ward_model::report::AnalyzeReport;
+use ward_model::Severity;
+use ward_store::{Action, AssetQuery, AssetSort, FindingQuery, Store};
+
+const DEVICES: &str = "tests/pcap/lan/hospital-devices/input.pcap";
+
+/// Each case runs once per backend, each on a fresh, migrated database.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite { $( #[tokio::test] async fn $name() { super::$name(super::sqlite().await).await } )* }
+        mod on_postgres { $( #[tokio::test] async fn $name() { super::$name(super::postgres().await).await } )* }
+    };
+}
+
+on_both!(
+    ingest_builds_the_inventory,
+    a_resent_batch_is_not_merged_twice,
+    identity_across_sensors_and_time,
+    finding_lifecycle,
+    filters_sort_and_paginate,
+    no_patient_value_or_secret_in_the_store,
+);
+
+async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
+    let page = s.assets(&AssetQuery { search: Some(mac.into()), ..AssetQuery::default() }).await.expect("assets");
+    assert_eq!(page.total, 1, "one asset holds {mac}");
+    page.items[0].id
+}
+
+/// Every asset and finding of the report lands, with the device identity and identifiers the
+/// sensor found: the infusion pump is a Baxter Sigma Spectrum at its MAC and address.
+async fn ingest_builds_the_inventory(s: Store) {
+    let r = report(DEVICES);
+    let out = s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    assert!(!out.duplicate);
+    assert_eq!(out.assets_new as usize, r.assets.len());
+    assert_eq!(out.findings_new as usize, r.findings.len());
+    assert_eq!(r.findings.len(), 17);
+    let all = s.assets(&AssetQuery::default()).await.expect("assets");
+    assert_eq!(all.total as usize, r.assets.len());
+    let pump = asset_by_mac(&s, "58:42:e4:00:00:31").await;
+    let (row, doc, ids, _) = s.asset(pump).await.expect("pump");
+    assert_eq!((row.kind.as_str(), row.manufacturer.as_deref(), row.model.as_deref()), ("infusion-pump", Some("Baxter"), Some("Sigma Spectrum")));
+    assert_eq!(doc["device"]["kind"], "infusion-pump");
+    assert!(ids.contains(&("mac".into(), "58:42:e4:00:00:31".into())), "{ids:?}");
+    assert!(ids.iter().any(|(k, v)| k == "ip" && v == "10.78.0.31"), "{ids:?}");
+    let high = r.findings.iter().filter(|f| f.severity >= Severity::High).count();
+    let page = s.findings(&FindingQuery { status: Some("open".into()), min_severity: Some(Severity::High), limit: 100, ..FindingQuery::default() }).await.expect("findings");
+    assert_eq!(page.total as usize, high);
+    let on_pump = s.findings(&FindingQuery { asset: Some(pump), limit: 100, ..FindingQuery::default() }).await.expect("findings");
+    let kinds: BTreeSet<&str> = on_pump.items.iter().map(|f| f.kind.as_str()).collect();
+    assert!(kinds.contains("cleartext-credentials") && kinds.contains("deprecated-tls"), "{kinds:?}");
+    s.close().await;
+}
+
+/// A sensor that lost the acknowledgement resends the same batch: it is acknowledged again and
+/// changes nothing. A new batch with the same traffic folds into the same assets and findings.
+async fn a_resent_batch_is_not_merged_twice(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("first");
+    let again = s.ingest("icu-span", "b1", &r).await.expect("resend");
+    assert!(again.duplicate);
+    let f = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings");
+    let once: i64 = f.items.iter().map(|x| x.occurrences).sum();
+    let next = s.ingest("icu-span", "b2", &r).await.expect("next batch");
+    assert_eq!((next.assets_new, next.findings_new, next.findings_seen as usize), (0, 0, r.findings.len()));
+    let f2 = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings");
+    assert_eq!(f2.total, f.total);
+    assert_eq!(f2.items.iter().map(|x| x.occurrences).sum::<i64>(), 2 * once);
+    // The same batch id from another sensor is another batch.
+    assert!(!s.ingest("or-span", "b1", &r).await.expect("other sensor").duplicate);
+    s.close().await;
+}
+
+/// Identity resolution: a second sensor behind a router sees the pump by address only and it
+/// is the same asset; DHCP then gives the pump's address to a new device, which becomes its own
+/// asset while the pump's history records the address leaving; a software update of the CT is a
+/// history entry.
+async fn identity_across_sensors_and_time(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let pump = asset_by_mac(&s, "58:42:e4:00:00:31").await;
+    let ct = asset_by_mac(&s, "44:4b:5d:00:00:20").await;
+    let total = s.assets(&AssetQuery::default()).await.expect("assets").total;
+
+    // Behind a router: no MAC, an ip: id.
+    let mut routed = r.clone();
+    routed.assets.retain(|a| a.mac.as_deref() == Some("58:42:e4:00:00:31"));
+    routed.findings.clear();
+    routed.assets[0].mac = None;
+    routed.assets[0].id = "ip:10.78.0.31".into();
+    let out = s.ingest("core-router-span", "r1", &routed).await.expect("routed");
+    assert_eq!((out.assets_new, out.assets_updated), (0, 1));
+    assert_eq!(s.assets(&AssetQuery::default()).await.expect("assets").total, total);
+
+    // The address moves to a new device.
+    let mut moved = routed.clone();
+    moved.assets[0].mac = Some("00:11:22:33:44:55".into());
+    moved.assets[0].id = "mac:00:11:22:33:44:55".into();
+    moved.assets[0].hostnames.clear();
+    moved.assets[0].dicom_ae_titles.clear();
+    let out = s.ingest("icu-span", "b2", &moved).await.expect("moved");
+    assert_eq!(out.assets_new, 1);
+    let newcomer = asset_by_mac(&s, "00:11:22:33:44:55").await;
+    assert_ne!(newcomer, pump);
+    let (_, _, pump_ids, pump_hist) = s.asset(pump).await.expect("pump");
+    assert!(!pump_ids.iter().any(|(k, v)| k == "ip" && v == "10.78.0.31"), "the address left the pump: {pump_ids:?}");
+    assert!(pump_hist.iter().any(|h| h.field == "ip" && h.old_value.as_deref() == Some("10.78.0.31") && h.new_value.is_none()), "{pump_hist:?}");
+    let (_, _, new_ids, _) = s.asset(newcomer).await.expect("newcomer");
+    assert!(new_ids.iter().any(|(k, v)| k == "ip" && v == "10.78.0.31"));
+
+    // A software update.
+    let mut updated = r.clone();
+    updated.findings.clear();
+    updated.assets.retain(|a| a.mac.as_deref() == Some("44:4b:5d:00:00:20"));
+    updated.assets[0].device.software_version = Some("revo_ct_23.0".into());
+    s.ingest("icu-span", "b3", &updated).await.expect("update");
+    let (row, _, _, hist) = s.asset(ct).await.expect("ct");
+    assert_eq!(row.software_version.as_deref(), Some("revo_ct_23.0"));
+    assert!(
+        hist.iter().any(|h| h.field == "software_version" && h.old_value.as_deref() == Some("revo_ct_22.1") && h.new_value.as_deref() == Some("revo_ct_23.0")),
+        "{hist:?}"
+    );
+    s.close().await;
+}
+
+fn only_kind(r: &AnalyzeReport, kind: &str) -> AnalyzeReport {
+    let mut r = r.clone();
+    r.findings.retain(|f| f.kind == kind);
+    r
+}
+
+/// A finding goes open → acknowledged → resolved, comes back open when the sensor sees it
+/// again, is accepted as a risk only with a reason and a future expiry, and stays accepted
+/// while that holds; steps the lifecycle forbids are refused and change nothing; every step
+/// is an event with its actor.
+async fn finding_lifecycle(s: Store) {
+    let r = only_kind(&report(DEVICES), "deprecated-tls");
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let f = s.findings(&FindingQuery::default()).await.expect("findings");
+    assert_eq!(f.total, 1);
+    let id = f.items[0].id;
+    let status = |s: Store| async move { s.findings(&FindingQuery::default()).await.expect("findings").items[0].status.clone() };
+    s.act(id, "user:ana", &Action::Acknowledge).await.expect("ack");
+    assert!(s.act(id, "user:ana", &Action::Acknowledge).await.is_err(), "acknowledged twice");
+    s.act(id, "user:ana", &Action::Assign { to: Some("biomed-bob".into()) }).await.expect("assign");
+    s.act(id, "user:bob", &Action::Comment { text: "pump firmware 8.02 supports TLS 1.2".into() }).await.expect("comment");
+    s.act(id, "user:bob", &Action::Resolve { note: Some("firmware updated".into()) }).await.expect("resolve");
+    assert_eq!(status(s.clone()).await, "resolved");
+    let out = s.ingest("icu-span", "b2", &r).await.expect("seen again");
+    assert_eq!(out.findings_reopened, 1);
+    assert_eq!(status(s.clone()).await, "open");
+    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos()).expect("i64");
+    let past = Action::AcceptRisk { reason: "isolated VLAN".into(), until: now - 1 };
+    assert!(s.act(id, "user:ana", &past).await.is_err(), "expiry in the past");
+    assert!(s.act(id, "user:ana", &Action::AcceptRisk { reason: "  ".into(), until: now + 10_i64.pow(15) }).await.is_err(), "no reason");
+    assert_eq!(status(s.clone()).await, "open", "refused steps change nothing");
+    s.act(id, "user:ana", &Action::AcceptRisk { reason: "isolated VLAN until the pump fleet is replaced".into(), until: now + 10_i64.pow(15) }).await.expect("accept");
+    let out = s.ingest("icu-span", "b3", &r).await.expect("seen while accepted");
+    assert_eq!(out.findings_reopened, 0);
+    let row = &s.findings(&FindingQuery::default()).await.expect("findings").items[0];
+    assert_eq!((row.status.as_str(), row.assignee.as_deref(), row.occurrences), ("accepted_risk", Some("biomed-bob"), 3));
+    let events: Vec<(String, String)> = s.finding_events(id).await.expect("events").into_iter().map(|e| (e.actor, e.action)).collect();
+    let want = [
+        ("sensor:icu-span", "raised"),
+        ("user:ana", "acknowledged"),
+        ("user:ana", "assigned"),
+        ("user:bob", "comment"),
+        ("user:bob", "resolved"),
+        ("sensor:icu-span", "reopened"),
+        ("user:ana", "accepted_risk"),
+    ];
+    assert_eq!(events, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert!(matches!(s.act(999_999, "user:ana", &Action::Acknowledge).await, Err(ward_store::StoreError::NotFound(_))));
+    s.close().await;
+}
+
+/// Pages cover every asset once in the order asked; filters by kind and text work, `%` in a
+/// search is a literal, and hostile text is only ever a value.
+async fn filters_sort_and_paginate(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let total = s.assets(&AssetQuery::default()).await.expect("assets").total;
+    let mut seen = Vec::new();
+    let mut labels = Vec::new();
+    for page in 0.. {
+        let p = s.assets(&AssetQuery { sort: AssetSort::Label, limit: 3, offset: page * 3, ..AssetQuery::default() }).await.expect("page");
+        assert_eq!(p.total, total);
+        if p.items.is_empty() {
+            break;
+        }
+        seen.extend(p.items.iter().map(|a| a.id));
+        labels.extend(p.items.iter().map(|a| a.label.clone()));
+    }
+    assert_eq!(seen.len() as u64, total);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len() as u64, total, "no asset twice");
+    let mut sorted = labels.clone();
+    sorted.sort();
+    assert_eq!(labels, sorted);
+    let modalities = s.assets(&AssetQuery { kind: Some("imaging-modality".into()), ..AssetQuery::default() }).await.expect("kind");
+    assert!(modalities.total >= 2 && modalities.items.iter().all(|a| a.kind == "imaging-modality"));
+    let ge = s.assets(&AssetQuery { search: Some("revolution".into()), ..AssetQuery::default() }).await.expect("search");
+    assert_eq!(ge.total, 1);
+    // `_` matches only a literal underscore (AE titles such as US_ROOM2), not any character.
+    let underscore = s.assets(&AssetQuery { search: Some("_".into()), ..AssetQuery::default() }).await.expect("search");
+    assert!(underscore.total >= 1 && underscore.total < total, "{} of {total}", underscore.total);
+    for hostile in ["%", "' OR '1'='1", "x'; DROP TABLE assets; --", "\\"] {
+        let p = s.assets(&AssetQuery { search: Some(hostile.into()), ..AssetQuery::default() }).await.expect("hostile search is a value");
+        assert_eq!(p.total, 0, "{hostile}");
+    }
+    assert_eq!(s.assets(&AssetQuery::default()).await.expect("still there").total, total);
+    let by_sev = s.findings(&FindingQuery { descending: true, limit: 100, ..FindingQuery::default() }).await.expect("findings");
+    let ranks: Vec<&str> = by_sev.items.iter().map(|f| f.severity.as_str()).collect();
+    let order = ["critical", "high", "medium", "low", "info"];
+    let idx: Vec<usize> = ranks.iter().map(|r| order.iter().position(|o| o == r).expect("known severity")).collect();
+    assert!(idx.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    s.close().await;
+}
+
+/// The capture's synthetic patient names, ids and passwords are nowhere in the database: every
+/// text column of every table is searched.
+async fn no_patient_value_or_secret_in_the_store(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let wire = std::fs::read(common::root().join(DEVICES)).expect("pcap");
+    let wire = String::from_utf8_lossy(&wire);
+    let secrets = ["WARDTESTPATIENT", "Wardtestpatient", "MRN-WARD-47", "19610704", "Mqtt-Pw-7788", "Pump-Svc-2468", "Ftp-Pw-1357", "Web-Pw-9753", "Orthanc-Pw-5150", "Snmp-Secret-Comm"];
+    // The two HTTP Basic passwords travel base64-encoded; the rest in clear.
+    for x in secrets.iter().filter(|x| !matches!(**x, "Web-Pw-9753" | "Orthanc-Pw-5150")) {
+        assert!(wire.contains(x), "the capture carries {x}");
+    }
+    let assets = s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets");
+    let mut text = serde_json::to_string(&assets).expect("json");
+    for a in &assets.items {
+        let (_, doc, ids, hist) = s.asset(a.id).await.expect("asset");
+        text.push_str(&doc.to_string());
+        text.push_str(&format!("{ids:?}{hist:?}"));
+    }
+    let findings = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings");
+    text.push_str(&serde_json::to_string(&findings).expect("json"));
+    for f in &findings.items {
+        text.push_str(&serde_json::to_string(&s.finding_events(f.id).await.expect("events")).expect("json"));
+    }
+    assert!(text.contains("Sigma Spectrum"), "the search covers real content");
+    for x in secrets {
+        assert!(!text.to_lowercase().contains(&x.to_lowercase()), "{x} is in the store");
+    }
+    s.close().await;
+}
