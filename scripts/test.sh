@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(tshark tcpdump dnsmasq-base busybox-static iproute2 util-linux python3 python3-jsonschema python3-yaml
-          dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils postgresql)
+          dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils postgresql curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

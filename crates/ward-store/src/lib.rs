@@ -9,9 +9,11 @@
 mod ingest;
 mod lifecycle;
 mod query;
+mod tokens;
 
 pub use ingest::IngestOutcome;
 pub use lifecycle::{Action, FindingEvent};
+pub use tokens::TokenRow;
 pub use query::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow, FindingSort, HistoryRow, Page};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -133,8 +135,8 @@ pub(crate) fn ns(t: ward_model::Timestamp) -> i64 {
     i64::try_from(t.nanos()).unwrap_or(i64::MAX)
 }
 
-/// Now, as stored.
-pub(crate) fn now() -> i64 {
+/// Now, as stored: nanoseconds since the epoch.
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))

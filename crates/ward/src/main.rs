@@ -1,5 +1,7 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
+mod server_cmd;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,6 +61,9 @@ enum Command {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
+    /// NAME` makes a sensor's upload token).
+    Server(server_cmd::ServerArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -106,6 +111,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze { captures, out, engine } => analyze(&captures, &out, &engine),
         Command::Sensor { interface, duration, packets, out, engine } => sensor(&interface, duration, packets, &out, &engine),
+        Command::Server(args) => server_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

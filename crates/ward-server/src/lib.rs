@@ -1,0 +1,240 @@
+//! `ward server`: the inventory and findings service. What exists today: HTTPS by default (a
+//! self-signed certificate made on first start, or the operator's), the store (SQLite under the
+//! data directory, or PostgreSQL), sensor tokens, the sensor ingest endpoint, health and
+//! readiness, problem+json errors, security headers, graceful shutdown. Users, MFA, roles, the
+//! rest of the API and the web UI are the next steps (see the note).
+
+mod tls;
+pub mod tokens;
+
+pub use tls::CertSource;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use ward_model::report::AnalyzeReport;
+use ward_store::Store;
+
+/// Largest report a sensor may upload in one batch.
+pub const MAX_BATCH_BYTES: usize = 64 << 20;
+
+/// What stops the server, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A file or directory.
+    #[error("{0}")]
+    Io(String),
+    /// TLS set-up.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] ward_store::StoreError),
+    /// A request the server refuses.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ServerError {
+    pub(crate) fn io(path: &Path, e: &std::io::Error) -> ServerError {
+        ServerError::Io(format!("{}: {e}", path.display()))
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the SQLite database, the certificate and later the ledger live.
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL instead of the SQLite file.
+    pub database: Option<String>,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// HTTPS certificate; `None` with `insecure_http` serves plain HTTP.
+    pub tls: Option<CertSource>,
+}
+
+/// The data directory, owner-only, and the store URL it implies.
+pub fn prepare(data_dir: &Path, database: Option<&str>) -> Result<String, ServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(data_dir).map_err(|e| ServerError::io(data_dir, &e))?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| ServerError::io(data_dir, &e))?;
+    Ok(database.map_or_else(|| format!("sqlite:{}", data_dir.join("ward.db").display()), str::to_string))
+}
+
+#[derive(Debug, Clone)]
+struct App {
+    store: Store,
+    https: bool,
+}
+
+/// RFC 9457 problem details.
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    r
+}
+
+fn internal(e: &dyn std::fmt::Display) -> Response {
+    eprintln!("ward server: internal error: {e}");
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the server could not complete the request; see its log")
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    match app.store.assets(&ward_store::AssetQuery { limit: 1, ..Default::default() }).await {
+        Ok(_) => (StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            eprintln!("ward server: not ready: {e}");
+            problem(StatusCode::SERVICE_UNAVAILABLE, "Not ready", "the store does not answer")
+        }
+    }
+}
+
+fn batch_id(h: &HeaderMap) -> Option<&str> {
+    let v = h.get("ward-batch")?.to_str().ok()?;
+    (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))).then_some(v)
+}
+
+/// `POST /api/v1/ingest`: a sensor's report as one batch (`Ward-Batch` header: the sensor's id
+/// for it, so a resend is recognised). The sensor is the token's, never the body's.
+async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(bearer) = bearer else {
+        eprintln!("ward server: denied ingest from {}: no bearer token", peer.ip());
+        return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "a sensor token is required");
+    };
+    let sensor = match tokens::verify(&app.store, bearer).await {
+        Ok((Ok(sensor), _)) => sensor,
+        Ok((Err(why), id)) => {
+            eprintln!("ward server: denied ingest from {}: token {} {why:?}", peer.ip(), id.as_deref().unwrap_or("(malformed)"));
+            return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "invalid token");
+        }
+        Err(e) => return internal(&e),
+    };
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")) {
+        return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "send the report as application/json");
+    }
+    let Some(batch) = batch_id(&headers) else {
+        return problem(StatusCode::BAD_REQUEST, "Bad request", "a Ward-Batch header of 1 to 128 letters, digits, '-', '_' or '.' is required");
+    };
+    let report: AnalyzeReport = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        // serde's message names the position and the expected type, never the input's text.
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Not a Ward report", &format!("line {} column {}: {:?}", e.line(), e.column(), e.classify())),
+    };
+    match app.store.ingest(&sensor, batch, &report).await {
+        Ok(o) => {
+            let body = serde_json::json!({
+                "sensor": sensor, "batch": batch, "duplicate": o.duplicate,
+                "assets_new": o.assets_new, "assets_updated": o.assets_updated,
+                "findings_new": o.findings_new, "findings_seen": o.findings_seen, "findings_reopened": o.findings_reopened,
+            });
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+async fn not_found() -> Response {
+    problem(StatusCode::NOT_FOUND, "Not found", "no such resource")
+}
+
+/// Security headers on every response.
+async fn headers_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    if app.https {
+        h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+    }
+    r
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/ingest", post(ingest))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), headers_mw))
+        .with_state(app)
+}
+
+/// Run until `shutdown` resolves; then stop accepting and let requests in flight finish (up to
+/// 30 s). `on_ready` gets the bound address (useful with port 0) and the certificate's
+/// fingerprint.
+pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>, on_ready: impl FnOnce(SocketAddr, Option<&str>)) -> Result<(), ServerError> {
+    let url = prepare(&cfg.data_dir, cfg.database.as_deref())?;
+    let store = Store::open(&url).await?;
+    let tls = match &cfg.tls {
+        Some(src) => {
+            let (cert, key, _) = tls::ensure(&cfg.data_dir, src)?;
+            Some(tls::config(&cert, &key)?)
+        }
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| ServerError::Io(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
+    on_ready(addr, tls.as_ref().map(|(_, f)| f.as_str()));
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some() });
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let acceptor = tls.map(|(c, _)| tokio_rustls::TlsAcceptor::from(c));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => { eprintln!("ward server: accept: {e}"); tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+            },
+            () = &mut shutdown => break,
+        };
+        let mut make = service.clone();
+        let svc = match tower::Service::call(&mut make, peer).await {
+            Ok(s) => s,
+            Err(never) => match never {},
+        };
+        let hyper_svc = hyper_util::service::TowerToHyperService::new(svc);
+        let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+        match &acceptor {
+            Some(acc) => {
+                let acc = acc.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    // A client that never finishes its handshake is dropped after 10 s.
+                    let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), acc.accept(tcp)).await else { return };
+                    let conn = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), hyper_svc).into_owned();
+                    let _ = watcher.watch(conn).await;
+                });
+            }
+            None => {
+                let conn = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), hyper_svc).into_owned();
+                let fut = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = fut.await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! API tokens as stored: a public id to find the row, a hash of the secret to check it, a
+//! kind (`sensor`, later `automation`), the subject it acts as, an expiry and a revocation.
+//! Making and checking secrets is the server's job; the store never sees a secret.
+
+use crate::{Result, Store, StoreError, now};
+use sqlx::Row;
+
+/// A stored token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// The part of the token that names it (not secret).
+    pub public_id: String,
+    /// Hex SHA-256 of the secret part.
+    pub secret_hash: String,
+    /// `sensor`.
+    pub kind: String,
+    /// Who it acts as: the sensor's name.
+    pub subject: String,
+    /// Expiry (ns since the epoch).
+    pub expires_at: i64,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Keep a new token.
+    pub async fn create_token(&self, public_id: &str, secret_hash: &str, kind: &str, subject: &str, expires_at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO api_tokens (public_id, secret_hash, kind, subject, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(public_id)
+            .bind(secret_hash)
+            .bind(kind)
+            .bind(subject)
+            .bind(now())
+            .bind(expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The token named `public_id`, if any.
+    pub async fn token(&self, public_id: &str) -> Result<Option<TokenRow>> {
+        let row = sqlx::query("SELECT public_id, secret_hash, kind, subject, expires_at, revoked_at FROM api_tokens WHERE public_id = $1")
+            .bind(public_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(TokenRow {
+                public_id: r.try_get(0)?,
+                secret_hash: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                subject: r.try_get(3)?,
+                expires_at: r.try_get(4)?,
+                revoked_at: r.try_get(5)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Note a use of the token.
+    pub async fn touch_token(&self, public_id: &str) -> Result<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE public_id = $1").bind(public_id).bind(now()).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Revoke the token named `public_id`.
+    pub async fn revoke_token(&self, public_id: &str) -> Result<()> {
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE public_id = $1 AND revoked_at IS NULL").bind(public_id).bind(now()).execute(self.pool()).await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("active token"));
+        }
+        Ok(())
+    }
+}

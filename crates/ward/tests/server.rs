@@ -1,0 +1,179 @@
+//! `ward server` as a process, spoken to by curl and openssl over real TLS on loopback: it makes
+//! its certificate and keeps its secrets private, accepts a sensor's report only with a valid
+//! token, merges a resent batch once, answers every bad request with a 4xx problem+json, refuses
+//! old TLS, and stops cleanly on SIGTERM.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    addr: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("ward server starts");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut addr = None;
+    while addr.is_none() {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens within a minute");
+        addr = line.strip_prefix("ward server: listening on https://").map(str::to_string);
+    }
+    Server { child, addr: addr.expect("address"), log: rx }
+}
+
+/// curl with the server's own certificate as the only trust anchor; returns (status, body, headers).
+fn curl(s: &Server, data: &Path, args: &[&str], path: &str) -> (u16, String, String) {
+    let hdr = data.join("curl-headers");
+    let o = Command::new("curl")
+        .args(["-s", "--max-time", "20", "--cacert"])
+        .arg(data.join("tls/cert.pem"))
+        .arg("-D")
+        .arg(&hdr)
+        .args(["-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .arg(format!("https://{}{path}", s.addr))
+        .output()
+        .expect("curl runs (scripts/test.sh installs it)");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (body, code) = out.rsplit_once('\n').expect("status line");
+    (code.trim().parse().unwrap_or(0), body.to_string(), std::fs::read_to_string(&hdr).unwrap_or_default().to_ascii_lowercase())
+}
+
+fn token(data: &Path, sensor: &str) -> String {
+    let (code, out, err) = ward(&["server", "token", "create", "--sensor", sensor, "--days", "30", "--data-dir", &data.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let t = String::from_utf8(out).expect("utf8").trim().to_string();
+    assert!(t.starts_with("ward_s_") && t.len() == 7 + 16 + 1 + 43, "{t}");
+    assert!(!err.contains(&t), "the token goes to stdout only");
+    t
+}
+
+#[test]
+fn sensor_upload_over_https() {
+    let data = scratch("server").join("data");
+    let s = start(&data);
+    // Secure by default: a certificate made on first start, the key and the data owner-only.
+    let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("tls/key.pem")), 0o600);
+    assert_eq!(curl(&s, &data, &[], "/healthz").0, 200);
+    let (code, _, headers) = curl(&s, &data, &[], "/readyz");
+    assert_eq!(code, 200);
+    for h in ["strict-transport-security: max-age=31536000", "content-security-policy: default-src 'none'; frame-ancestors 'none'", "x-content-type-options: nosniff"] {
+        assert!(headers.contains(h), "{h} missing in {headers}");
+    }
+
+    let tok = token(&data, "icu-span");
+    let dir = scratch("server-report");
+    let report = dir.join("report.json");
+    let (code, _, err) = ward(&["analyze", "--format", "json", "--no-progress", "-o", &report.display().to_string(), &root().join("tests/pcap/lan/hospital-devices/input.pcap").display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let auth = format!("Authorization: Bearer {tok}");
+    let body = format!("@{}", report.display());
+    let upload = |batch: &str| curl(&s, &data, &["-H", &auth, "-H", &format!("Ward-Batch: {batch}"), "-H", "Content-Type: application/json", "--data-binary", &body], "/api/v1/ingest");
+    let (code, out, _) = upload("b-0001");
+    assert_eq!(code, 200, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!((v["sensor"].as_str(), v["duplicate"].as_bool(), v["findings_new"].as_u64()), (Some("icu-span"), Some(false), Some(17)), "{v}");
+    // The sensor lost the answer and resends: acknowledged, not merged twice.
+    let (code, out, _) = upload("b-0001");
+    assert_eq!(code, 200);
+    assert!(out.contains("\"duplicate\":true"), "{out}");
+
+    // Every refusal is a 4xx problem+json.
+    let bad = |args: &[&str], path: &str, want: u16| {
+        let (code, out, headers) = curl(&s, &data, args, path);
+        assert_eq!(code, want, "{args:?} {path}: {out}");
+        assert!(headers.contains("content-type: application/problem+json"), "{headers}");
+        let p: serde_json::Value = serde_json::from_str(&out).expect("problem json");
+        assert_eq!(p["status"].as_u64(), Some(u64::from(want)));
+    };
+    let ct = "Content-Type: application/json";
+    bad(&["-H", ct, "-H", "Ward-Batch: x", "--data-binary", &body], "/api/v1/ingest", 401);
+    let forged = format!("Authorization: Bearer {}AAAA", &tok[..tok.len() - 4]);
+    bad(&["-H", &forged, "-H", ct, "-H", "Ward-Batch: x", "--data-binary", &body], "/api/v1/ingest", 401);
+    bad(&["-H", "Authorization: Bearer ' OR 1=1 --", "-H", ct, "-H", "Ward-Batch: x", "--data-binary", &body], "/api/v1/ingest", 401);
+    bad(&["-H", &auth, "-H", "Content-Type: text/plain", "-H", "Ward-Batch: x", "--data-binary", &body], "/api/v1/ingest", 415);
+    bad(&["-H", &auth, "-H", ct, "-H", "Ward-Batch: ../../etc/passwd", "--data-binary", &body], "/api/v1/ingest", 400);
+    bad(&["-H", &auth, "-H", ct, "-H", "Ward-Batch: x", "--data-binary", "{\"assets\": [}"], "/api/v1/ingest", 422);
+    bad(&[], "/../../etc/passwd", 404);
+    bad(&[], "/api/v1/nothing", 404);
+    let big = dir.join("big.json");
+    std::fs::write(&big, vec![b' '; ward_server::MAX_BATCH_BYTES + 1]).expect("big");
+    let (code, _, _) = curl(&s, &data, &["-H", &auth, "-H", ct, "-H", "Ward-Batch: big", "--data-binary", &format!("@{}", big.display())], "/api/v1/ingest");
+    assert_eq!(code, 413);
+
+    // A revoked token no longer works.
+    let id = &tok[7..23];
+    let (code, _, err) = ward(&["server", "token", "revoke", id, "--data-dir", &data.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    bad(&["-H", &auth, "-H", ct, "-H", "Ward-Batch: b-0002", "--data-binary", &body], "/api/v1/ingest", 401);
+
+    // TLS 1.1 is refused by the server (its alert, not the client's policy: the client offers
+    // 1.1 at security level 0); the same probe with TLS 1.2 gets through.
+    let probe = |v: &str| {
+        let mut c = Command::new("openssl")
+            .args(["s_client", "-connect", &s.addr, v, "-cipher", "DEFAULT:@SECLEVEL=0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("openssl");
+        let mut out = String::new();
+        for _ in 0..100 {
+            if c.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = c.kill();
+        let o = c.wait_with_output().expect("output");
+        out.push_str(&String::from_utf8_lossy(&o.stdout));
+        out.push_str(&String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let old = probe("-tls1_1");
+    assert!(old.contains("alert handshake failure") || old.contains("alert protocol version"), "{old}");
+    assert!(probe("-tls1_2").contains("Protocol  : TLSv1.2"));
+
+    // SIGTERM: a clean stop; the token's secret never reached the log.
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let mut s = s;
+    let status = s.child.wait().expect("exits");
+    assert!(status.success(), "{status}");
+    let log: Vec<String> = s.log.try_iter().collect();
+    let log = log.join("\n");
+    assert!(log.contains("denied ingest"), "denials are logged: {log}");
+    assert!(!log.contains(&tok[24..]), "the secret is not logged");
+}
