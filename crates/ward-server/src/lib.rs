@@ -6,6 +6,7 @@
 
 mod tls;
 pub mod tokens;
+pub mod uplink;
 
 pub use tls::CertSource;
 

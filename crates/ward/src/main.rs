@@ -1,6 +1,7 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
 mod server_cmd;
+mod upload_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,7 +36,8 @@ enum Command {
     ///
     /// Exit status: 0 when every capture was read to its end, 2 when a capture was damaged
     /// (the report covers what could be read and names the byte offset of the damage),
-    /// 1 on any other error.
+    /// 1 on any other error, 3 when --upload could not deliver the report (it waits in the
+    /// spool for `ward upload`).
     Analyze {
         /// Capture files to read, in order.
         #[arg(required = true, value_name = "CAPTURE")]
@@ -44,6 +46,8 @@ enum Command {
         out: OutputArgs,
         #[command(flatten)]
         engine: EngineArgs,
+        #[command(flatten)]
+        upload: upload_cmd::UploadArgs,
     },
     /// Capture live from a network interface (needs CAP_NET_RAW) and report when stopped.
     Sensor {
@@ -60,7 +64,17 @@ enum Command {
         out: OutputArgs,
         #[command(flatten)]
         engine: EngineArgs,
+        #[command(flatten)]
+        upload: upload_cmd::UploadArgs,
+        /// With --upload: end a batch and send it every this many seconds (flows still open
+        /// are reported in the batch and continue in the next).
+        #[arg(long, value_name = "SECS", default_value_t = 300, requires = "upload")]
+        upload_interval: u64,
     },
+    /// Send the reports still waiting in the spool to `ward server`.
+    ///
+    /// Exit status: 0 when the spool is empty afterwards, 3 when batches remain or were rejected.
+    Upload(upload_cmd::FlushArgs),
     /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
     /// NAME` makes a sensor's upload token).
     Server(server_cmd::ServerArgs),
@@ -109,8 +123,11 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { captures, out, engine } => analyze(&captures, &out, &engine),
-        Command::Sensor { interface, duration, packets, out, engine } => sensor(&interface, duration, packets, &out, &engine),
+        Command::Analyze { captures, out, engine, upload } => analyze(&captures, &out, &engine, &upload),
+        Command::Sensor { interface, duration, packets, out, engine, upload, upload_interval } => {
+            sensor(&interface, Limits { duration, packets }, &out, &engine, &upload, upload_interval)
+        }
+        Command::Upload(args) => upload_cmd::flush(&args),
         Command::Server(args) => server_cmd::run(&args),
     };
     match result {
@@ -138,15 +155,25 @@ fn engine_config(a: &EngineArgs) -> Result<EngineConfig> {
 }
 
 fn new_engine(out: &OutputArgs, args: &EngineArgs) -> Result<Engine> {
+    new_engine_appending(out, args, false)
+}
+
+/// An engine whose record stream continues the file (`append`) instead of starting it.
+fn new_engine_appending(out: &OutputArgs, args: &EngineArgs, append: bool) -> Result<Engine> {
     let mut engine = Engine::new(engine_config(args)?);
     if let Some(path) = &out.records {
-        let f = File::create(path).with_context(|| format!("cannot create records file {}", path.display()))?;
+        let f = if append { File::options().append(true).create(true).open(path) } else { File::create(path) }
+            .with_context(|| format!("cannot create records file {}", path.display()))?;
         engine.set_record_sink(Box::new(JsonLinesSink::new(BufWriter::with_capacity(1 << 16, f))));
     }
     Ok(engine)
 }
 
-fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs) -> Result<ExitCode> {
+fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs, upload: &upload_cmd::UploadArgs) -> Result<ExitCode> {
+    // Check the uplink's settings before a long run, not after.
+    if let Some(url) = &upload.upload {
+        upload_cmd::Uplink::new(url, &upload.conn)?;
+    }
     // Open everything first: a typo in the last path should not cost a long run.
     let mut sources: Vec<(String, Box<dyn Read>, Option<u64>)> = Vec::new();
     for p in captures {
@@ -188,6 +215,11 @@ fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs) -> Result<
     for d in &damaged {
         eprintln!("ward: warning: {d}");
     }
+    if let Some(url) = &upload.upload
+        && !upload_cmd::upload_report(&report, url, &upload.conn)?
+    {
+        return Ok(ExitCode::from(upload_cmd::EXIT_SPOOLED));
+    }
     Ok(if damaged.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -224,32 +256,68 @@ fn write_report(report: &AnalyzeReport, out: &OutputArgs) -> Result<()> {
     .context("cannot write the report")
 }
 
-fn sensor(interface: &str, duration: Option<u64>, packets: Option<u64>, out: &OutputArgs, args: &EngineArgs) -> Result<ExitCode> {
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    duration: Option<u64>,
+    packets: Option<u64>,
+}
+
+fn sensor(interface: &str, limits: Limits, out: &OutputArgs, args: &EngineArgs, upload: &upload_cmd::UploadArgs, interval: u64) -> Result<ExitCode> {
+    let uplink = upload.upload.as_ref().map(|url| upload_cmd::Uplink::new(url, &upload.conn)).transpose()?;
     let mut cap = LiveCapture::open(interface, Duration::from_millis(200))?;
     let mut engine = new_engine(out, args)?;
     let stop = stop_on_interrupt();
-    let deadline = duration.map(|d| Instant::now() + Duration::from_secs(d));
+    let deadline = limits.duration.map(|d| Instant::now() + Duration::from_secs(d));
     if io::stderr().is_terminal() {
         eprintln!("ward: capturing on {interface}; Ctrl-C to stop and write the report");
     }
-    let mut file = CaptureFile { path: interface.to_string(), format: "live".into(), ..CaptureFile::default() };
+    let sender = uplink.map(|u| (u.clone(), upload_cmd::background(u, Duration::from_secs(30))));
+    let interval = Duration::from_secs(interval.max(1));
+    let mut batch_started = Instant::now();
+    let new_window = || CaptureFile { path: interface.to_string(), format: "live".into(), ..CaptureFile::default() };
+    let mut file = new_window();
+    let mut total_packets = 0u64;
     let mut links = Vec::new();
     loop {
-        if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) || packets.is_some_and(|n| file.packets >= n) {
+        if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) || limits.packets.is_some_and(|n| total_packets >= n) {
             break;
         }
         if let Some(p) = cap.next_packet()? {
             file.packets += 1;
+            total_packets += 1;
             file.bytes += p.data.len() as u64;
             if !links.contains(&p.link) {
                 links.push(p.link);
             }
             engine.process(p.ts, p.link, p.data);
         }
+        // With an uplink, a batch ends every interval: its report goes to the spool and the
+        // sender thread, and a fresh engine continues (flows open now are in this batch and
+        // start again in the next, where the server merges them).
+        if let Some((up, (tx, handle))) = &sender
+            && batch_started.elapsed() >= interval
+            && !handle.is_finished()
+        {
+            file.link_types = links.iter().map(|l| l.name()).collect();
+            let done = std::mem::replace(&mut engine, new_engine_appending(out, args, true)?);
+            let report = build_report(vec![std::mem::replace(&mut file, new_window())], done);
+            up.enqueue(&report)?;
+            let _ = tx.send(());
+            batch_started = Instant::now();
+        }
     }
     file.link_types = links.iter().map(|l| l.name()).collect();
     let report = build_report(vec![file], engine);
     write_report(&report, out)?;
+    if let Some((up, (tx, handle))) = sender {
+        up.enqueue(&report)?;
+        drop(tx);
+        let up = handle.join().map_err(|_| anyhow::anyhow!("the upload thread failed"))?;
+        if !up.spool.pending()?.is_empty() {
+            eprintln!("ward: some batches wait in the spool; `ward upload` sends them");
+            return Ok(ExitCode::from(upload_cmd::EXIT_SPOOLED));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

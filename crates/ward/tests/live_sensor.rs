@@ -112,3 +112,73 @@ fn sensor_without_cap_net_raw_says_so_and_exits_nonzero() {
     assert!(err.contains("CAP_NET_RAW"), "stderr: {err}");
     assert!(err.contains("permission denied capturing on lo"), "stderr: {err}");
 }
+
+/// `ward sensor --upload`: batches end every interval and reach a `ward server` (in the same
+/// namespace, on its loopback) while the capture goes on; at the end the spool is empty and the
+/// server knows the two hosts.
+#[test]
+fn sensor_uploads_batches_while_capturing() {
+    if skip() {
+        return;
+    }
+    let ns = Netns::new("upl");
+    let id = std::process::id() % 200;
+    let dir = std::env::temp_dir().join(format!("ward-live-upload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let (data, spool, token_file) = (dir.join("data"), dir.join("spool"), dir.join("token"));
+    let o = Command::new(ward()).args(["server", "token", "create", "--sensor", "ward-live", "--data-dir"]).arg(&data).output().expect("token");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(&token_file, &o.stdout).expect("token file");
+    std::fs::set_permissions(&token_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let mut server = Command::new("ip")
+        .args(["netns", "exec", &ns.a, ward(), "server", "--listen", "127.0.0.1:8443", "--data-dir"])
+        .arg(&data)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let cert = data.join("tls/cert.pem");
+    for _ in 0..100 {
+        if cert.exists() && sh(&format!("ip netns exec {} busybox nc -z 127.0.0.1 8443", ns.a)).status.success() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sensor = Command::new("ip")
+        .args(["netns", "exec", &ns.a, ward(), "sensor", "--interface", "wv0", "--duration", "5", "--format", "json", "--output", "/dev/null"])
+        .args(["--upload", "https://127.0.0.1:8443", "--upload-interval", "2", "--server-ca"])
+        .arg(&cert)
+        .arg("--token-file")
+        .arg(&token_file)
+        .arg("--spool")
+        .arg(&spool)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sensor starts");
+    std::thread::sleep(Duration::from_millis(700));
+    must(&format!("ip netns exec {} busybox ping -c 4 -W 1 10.78.{id}.1 >/dev/null", ns.b));
+    let out = sensor.wait_with_output().expect("sensor ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "sensor exit {:?}: {err}", out.status);
+    let sent: usize = err.lines().filter_map(|l| l.strip_prefix("ward: upload: ")?.split(' ').next()?.parse::<usize>().ok()).sum();
+    assert!(sent >= 2, "a batch every 2 s and one at the end: {err}");
+    assert_eq!(std::fs::read_dir(spool.join("pending")).expect("spool").count(), 0, "{err}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let macs: Vec<String> = rt.block_on(async {
+        let store = ward_store::Store::open(&format!("sqlite:{}", data.join("ward.db").display())).await.expect("store");
+        let page = store.assets(&ward_store::AssetQuery::default()).await.expect("assets");
+        let mut macs = Vec::new();
+        for a in page.items {
+            let (_, _, ids, _) = store.asset(a.id).await.expect("asset");
+            macs.extend(ids.into_iter().filter(|(k, _)| k == "mac").map(|(_, v)| v));
+        }
+        store.close().await;
+        macs
+    });
+    for mac in ["00:09:fb:00:00:01", "00:09:fb:00:00:02"] {
+        assert!(macs.iter().any(|m| m == mac), "{mac} not on the server: {macs:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
