@@ -24,7 +24,6 @@ pub mod session;
 pub mod throttle;
 pub mod totp;
 
-#[allow(dead_code)] // the session and API token modules use the rest (in progress)
 mod encoding;
 
 
