@@ -26,6 +26,8 @@ pub mod totp;
 
 mod encoding;
 
+pub use rbac::{Action, Resource, Role, allowed};
+
 
 
 /// The message a client sees for any failed login step, whatever the real reason: wrong user,
