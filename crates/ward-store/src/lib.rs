@@ -10,10 +10,12 @@ mod ingest;
 mod lifecycle;
 mod query;
 mod tokens;
+mod users;
 
 pub use ingest::IngestOutcome;
 pub use lifecycle::{Action, FindingEvent};
 pub use tokens::TokenRow;
+pub use users::{SessionRow, UserRow};
 pub use query::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow, FindingSort, HistoryRow, Page};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

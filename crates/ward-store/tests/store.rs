@@ -27,6 +27,7 @@ on_both!(
     finding_lifecycle,
     filters_sort_and_paginate,
     no_patient_value_or_secret_in_the_store,
+    accounts_sessions_and_one_time_secrets,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -254,4 +255,49 @@ async fn no_patient_value_or_secret_in_the_store(s: Store) {
         assert!(!text.to_lowercase().contains(&x.to_lowercase()), "{x} is in the store");
     }
     s.close().await;
+}
+
+/// Accounts and sessions: names are unique; a TOTP step, a recovery code and the setup token
+/// are each accepted once, even when asked twice; sign-out everywhere and disabling end every
+/// session of the user.
+async fn accounts_sessions_and_one_time_secrets(s: Store) {
+    s.create_setup_token("setup-old", ward_store::now() + 1_000_000_000_000).await.expect("setup");
+    s.create_setup_token("setup-new", ward_store::now() + 1_000_000_000_000).await.expect("setup");
+    assert!(!s.use_setup_token("setup-old").await.expect("use"), "only the latest link works");
+    assert!(s.use_setup_token("setup-new").await.expect("use"));
+    assert!(!s.use_setup_token("setup-new").await.expect("use"), "once");
+    assert_eq!(s.user_count().await.expect("count"), 0);
+    let id = s.create_user("admin", "administrator", "$argon2id$...", None).await.expect("user");
+    assert!(s.create_user("admin", "auditor", "$argon2id$...", None).await.is_err(), "names are unique");
+    s.create_setup_token("setup-late", ward_store::now() + 1_000_000_000_000).await.expect("setup");
+    assert!(!s.use_setup_token("setup-late").await.expect("use"), "no setup once an account exists");
+
+    s.begin_totp(id, "sealed").await.expect("begin");
+    s.confirm_totp(id, 100).await.expect("confirm");
+    let u = s.user_by_name("admin").await.expect("get").expect("exists");
+    assert!(u.totp_enrolled && u.totp_last_step == Some(100) && u.totp_sealed.as_deref() == Some("sealed"));
+    s.begin_totp(id, "other").await.expect("begin");
+    assert_eq!(s.user(id).await.expect("get").expect("exists").totp_sealed.as_deref(), Some("sealed"), "an enrolled factor is not replaced by a restart");
+    assert!(!s.use_totp_step(id, 100).await.expect("step"), "the confirming code's step is spent");
+    assert!(s.use_totp_step(id, 101).await.expect("step"));
+    assert!(!s.use_totp_step(id, 101).await.expect("step"), "a code is accepted once");
+    assert!(!s.use_totp_step(id, 99).await.expect("step"), "and never an older one");
+
+    s.set_recovery_codes(id, &["h1".into(), "h2".into()]).await.expect("codes");
+    assert!(s.use_recovery_code(id, "h1").await.expect("use"));
+    assert!(!s.use_recovery_code(id, "h1").await.expect("use"));
+    assert_eq!(s.unused_recovery_codes(id).await.expect("left"), vec!["h2".to_string()]);
+
+    for h in ["s1", "s2", "s3"] {
+        s.create_session(h, id, "password", "127.0.0.1").await.expect("session");
+    }
+    s.authenticate_session("s1", "full").await.expect("auth");
+    assert_eq!(s.session("s1").await.expect("get").expect("exists").stage, "full");
+    s.delete_session("s3").await.expect("delete");
+    assert!(s.session("s3").await.expect("get").is_none());
+    assert_eq!(s.delete_user_sessions(id).await.expect("all"), 2);
+    s.create_session("s4", id, "full", "127.0.0.1").await.expect("session");
+    s.set_disabled(id, true).await.expect("disable");
+    assert!(s.session("s4").await.expect("get").is_none(), "disabling ends sessions");
+    assert!(s.user(id).await.expect("get").expect("exists").disabled);
 }
