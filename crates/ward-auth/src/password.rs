@@ -51,7 +51,8 @@ pub enum PolicyViolation {
     /// In the list of common passwords, or one of them followed by digits and symbols.
     #[error("the password is too common: it appears in a list of passwords used by many people")]
     Common,
-    /// Contains the user name (compared without case).
+    /// Contains the user name or, for an e-mail address, its local part (compared without case;
+    /// names under 3 characters are not searched).
     #[error("the password must not contain the user name")]
     ContainsUsername,
 }
@@ -69,14 +70,22 @@ pub fn check_policy(password: &str, username: &str) -> Result<(), PolicyViolatio
         return Err(PolicyViolation::TooLong);
     }
     let lower = Zeroizing::new(password.to_lowercase());
-    let user = username.trim().to_lowercase();
-    if !user.is_empty() && lower.contains(&user) {
+    if username_parts(username).any(|part| lower.contains(&part)) {
         return Err(PolicyViolation::ContainsUsername);
     }
     if is_common(&lower) {
         return Err(PolicyViolation::Common);
     }
     Ok(())
+}
+
+/// The forms of a user name a password must not contain, lower-case: the whole name and, for
+/// an e-mail address, its local part. Forms shorter than 3 characters are skipped: a user
+/// named "al" would otherwise forbid every password with "al" in it.
+fn username_parts(username: &str) -> impl Iterator<Item = String> {
+    let whole = username.trim().to_lowercase();
+    let local = whole.split_once('@').map(|(l, _)| l.to_owned());
+    std::iter::once(whole).chain(local).filter(|p| p.chars().count() >= 3)
 }
 
 /// Whether a lower-case password is common: in the list as it is, trimmed, or once digits and
@@ -237,6 +246,9 @@ mod tests {
         assert_eq!(check_policy(&"x".repeat(129), "alice"), Err(PolicyViolation::TooLong));
         assert_eq!(check_policy(&"xy".repeat(64), "alice"), Ok(()));
         assert_eq!(check_policy("my name is ALICE, hi", "alice"), Err(PolicyViolation::ContainsUsername));
+        assert_eq!(check_policy("hello from j.doe again", "J.Doe@Hospital.example"), Err(PolicyViolation::ContainsUsername), "local part of an e-mail");
+        assert_eq!(check_policy("always calm at night", "al"), Ok(()), "names under 3 characters are not searched");
+        assert_eq!(check_policy("always calm at night", "  "), Ok(()));
         assert_eq!(check_policy("1qaz2wsx3edc", "alice"), Err(PolicyViolation::Common));
         assert_eq!(check_policy("QwertyUiop123!!", "alice"), Err(PolicyViolation::Common), "common stem plus digits");
         assert_eq!(check_policy("password1234", "alice"), Err(PolicyViolation::Common));
