@@ -9,9 +9,14 @@
 //! The policy follows NIST SP 800-63B and OWASP's Authentication Cheat Sheet: length (12 to 128
 //! characters, counted as Unicode scalar values), no common password (the 20,000 most common,
 //! see `knowledge/passwords/`), and not containing the user name. No composition rules.
+//!
+//! Passwords are normalised to Unicode NFKC before anything else (NIST SP 800-63B), so "é"
+//! typed as one code point or as "e" plus a combining accent is the same password on every
+//! keyboard.
 
 use crate::AuthError;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordVerifier, Version};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 /// Minimum length in characters (OWASP, NIST SP 800-63B allow 8 with MFA; Ward asks 12).
@@ -57,11 +62,17 @@ pub enum PolicyViolation {
     ContainsUsername,
 }
 
+/// The password as it is checked and hashed: NFKC.
+fn normalise(password: &str) -> Zeroizing<String> {
+    Zeroizing::new(password.nfkc().collect())
+}
+
 /// Check `password` against the policy for the account `username`.
 ///
 /// # Errors
 /// The first rule not met, in the order: length, user name, common password.
 pub fn check_policy(password: &str, username: &str) -> Result<(), PolicyViolation> {
+    let password = normalise(password);
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
         return Err(PolicyViolation::TooShort);
@@ -111,6 +122,7 @@ fn hasher() -> Result<Argon2<'static>, AuthError> {
 /// [`AuthError::Random`] if no salt could be drawn, [`AuthError::Invalid`] for a password over
 /// [`MAX_LENGTH`] characters, [`AuthError::Hashing`] if Argon2 fails.
 pub fn hash(password: &str, rng: &dyn crate::RandomSource) -> Result<String, AuthError> {
+    let password = normalise(password);
     if password.chars().count() > MAX_LENGTH {
         return Err(AuthError::Invalid("password longer than the maximum"));
     }
@@ -147,7 +159,7 @@ fn parse_stored(phc: &str) -> Result<(PasswordHash, Params), AuthError> {
 pub fn verify(password: &str, phc: &str) -> Result<bool, AuthError> {
     let (parsed, _) = parse_stored(phc)?;
     let verifier = Argon2::default();
-    Ok(verifier.verify_password(password.as_bytes(), &parsed).is_ok())
+    Ok(verifier.verify_password(normalise(password).as_bytes(), &parsed).is_ok())
 }
 
 /// A PHC string with the current parameters and a fixed salt, for [`verify_dummy`].
@@ -190,6 +202,17 @@ mod tests {
         assert!(verify(GOOD, &phc).expect("verify"));
         assert!(!verify("correct horse battery stapler", &phc).expect("verify"));
         assert!(!needs_rehash(&phc));
+    }
+
+    #[test]
+    fn unicode_forms_of_the_same_password_match() {
+        let composed = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+        let decomposed = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+        assert_ne!(composed, decomposed);
+        let phc = hash(composed, &CountingRandom::new(3)).expect("hash");
+        assert!(verify(decomposed, &phc).expect("verify"));
+        assert!(!verify("cafe au lait, s'il vous plait", &phc).expect("verify"));
+        assert_eq!(check_policy("e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}", "x"), Err(PolicyViolation::TooShort), "7 characters once composed");
     }
 
     #[test]
