@@ -23,6 +23,8 @@ pub mod recovery;
 pub mod session;
 pub mod throttle;
 pub mod totp;
+#[cfg(feature = "webauthn")]
+pub mod webauthn;
 
 mod encoding;
 

@@ -9,9 +9,14 @@
 //! The policy follows NIST SP 800-63B and OWASP's Authentication Cheat Sheet: length (12 to 128
 //! characters, counted as Unicode scalar values), no common password (the 20,000 most common,
 //! see `knowledge/passwords/`), and not containing the user name. No composition rules.
+//!
+//! Passwords are normalised to Unicode NFKC before anything else (NIST SP 800-63B), so "é"
+//! typed as one code point or as "e" plus a combining accent is the same password on every
+//! keyboard.
 
 use crate::AuthError;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordVerifier, Version};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 /// Minimum length in characters (OWASP, NIST SP 800-63B allow 8 with MFA; Ward asks 12).
@@ -51,9 +56,15 @@ pub enum PolicyViolation {
     /// In the list of common passwords, or one of them followed by digits and symbols.
     #[error("the password is too common: it appears in a list of passwords used by many people")]
     Common,
-    /// Contains the user name (compared without case).
+    /// Contains the user name or, for an e-mail address, its local part (compared without case;
+    /// names under 3 characters are not searched).
     #[error("the password must not contain the user name")]
     ContainsUsername,
+}
+
+/// The password as it is checked and hashed: NFKC.
+fn normalise(password: &str) -> Zeroizing<String> {
+    Zeroizing::new(password.nfkc().collect())
 }
 
 /// Check `password` against the policy for the account `username`.
@@ -61,6 +72,7 @@ pub enum PolicyViolation {
 /// # Errors
 /// The first rule not met, in the order: length, user name, common password.
 pub fn check_policy(password: &str, username: &str) -> Result<(), PolicyViolation> {
+    let password = normalise(password);
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
         return Err(PolicyViolation::TooShort);
@@ -69,14 +81,22 @@ pub fn check_policy(password: &str, username: &str) -> Result<(), PolicyViolatio
         return Err(PolicyViolation::TooLong);
     }
     let lower = Zeroizing::new(password.to_lowercase());
-    let user = username.trim().to_lowercase();
-    if !user.is_empty() && lower.contains(&user) {
+    if username_parts(username).any(|part| lower.contains(&part)) {
         return Err(PolicyViolation::ContainsUsername);
     }
     if is_common(&lower) {
         return Err(PolicyViolation::Common);
     }
     Ok(())
+}
+
+/// The forms of a user name a password must not contain, lower-case: the whole name and, for
+/// an e-mail address, its local part. Forms shorter than 3 characters are skipped: a user
+/// named "al" would otherwise forbid every password with "al" in it.
+fn username_parts(username: &str) -> impl Iterator<Item = String> {
+    let whole = username.trim().to_lowercase();
+    let local = whole.split_once('@').map(|(l, _)| l.to_owned());
+    std::iter::once(whole).chain(local).filter(|p| p.chars().count() >= 3)
 }
 
 /// Whether a lower-case password is common: in the list as it is, trimmed, or once digits and
@@ -102,6 +122,7 @@ fn hasher() -> Result<Argon2<'static>, AuthError> {
 /// [`AuthError::Random`] if no salt could be drawn, [`AuthError::Invalid`] for a password over
 /// [`MAX_LENGTH`] characters, [`AuthError::Hashing`] if Argon2 fails.
 pub fn hash(password: &str, rng: &dyn crate::RandomSource) -> Result<String, AuthError> {
+    let password = normalise(password);
     if password.chars().count() > MAX_LENGTH {
         return Err(AuthError::Invalid("password longer than the maximum"));
     }
@@ -138,7 +159,7 @@ fn parse_stored(phc: &str) -> Result<(PasswordHash, Params), AuthError> {
 pub fn verify(password: &str, phc: &str) -> Result<bool, AuthError> {
     let (parsed, _) = parse_stored(phc)?;
     let verifier = Argon2::default();
-    Ok(verifier.verify_password(password.as_bytes(), &parsed).is_ok())
+    Ok(verifier.verify_password(normalise(password).as_bytes(), &parsed).is_ok())
 }
 
 /// A PHC string with the current parameters and a fixed salt, for [`verify_dummy`].
@@ -181,6 +202,17 @@ mod tests {
         assert!(verify(GOOD, &phc).expect("verify"));
         assert!(!verify("correct horse battery stapler", &phc).expect("verify"));
         assert!(!needs_rehash(&phc));
+    }
+
+    #[test]
+    fn unicode_forms_of_the_same_password_match() {
+        let composed = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+        let decomposed = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+        assert_ne!(composed, decomposed);
+        let phc = hash(composed, &CountingRandom::new(3)).expect("hash");
+        assert!(verify(decomposed, &phc).expect("verify"));
+        assert!(!verify("cafe au lait, s'il vous plait", &phc).expect("verify"));
+        assert_eq!(check_policy("e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}", "x"), Err(PolicyViolation::TooShort), "7 characters once composed");
     }
 
     #[test]
@@ -237,6 +269,9 @@ mod tests {
         assert_eq!(check_policy(&"x".repeat(129), "alice"), Err(PolicyViolation::TooLong));
         assert_eq!(check_policy(&"xy".repeat(64), "alice"), Ok(()));
         assert_eq!(check_policy("my name is ALICE, hi", "alice"), Err(PolicyViolation::ContainsUsername));
+        assert_eq!(check_policy("hello from j.doe again", "J.Doe@Hospital.example"), Err(PolicyViolation::ContainsUsername), "local part of an e-mail");
+        assert_eq!(check_policy("always calm at night", "al"), Ok(()), "names under 3 characters are not searched");
+        assert_eq!(check_policy("always calm at night", "  "), Ok(()));
         assert_eq!(check_policy("1qaz2wsx3edc", "alice"), Err(PolicyViolation::Common));
         assert_eq!(check_policy("QwertyUiop123!!", "alice"), Err(PolicyViolation::Common), "common stem plus digits");
         assert_eq!(check_policy("password1234", "alice"), Err(PolicyViolation::Common));

@@ -287,4 +287,16 @@ mod tests {
     }
 
     const CSRF_KNOWN_ANSWER: &str = "P2F3IxY44SUDDJCEHB8nWgdAuwdASLnx2PpnV6pQNOw";
+
+    proptest::proptest! {
+        /// Untrusted cookie headers and CSRF tokens: any text, no panic, and only the real
+        /// token verifies.
+        #[test]
+        fn any_header_or_token_is_safe(header in "\\PC{0,120}", presented in "\\PC{0,60}") {
+            let _ = SessionToken::from_cookie_header(&header);
+            let key = CsrfKey::from_bytes(&[9; 32]);
+            let session = SessionToken::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").expect("shape");
+            proptest::prop_assert!(!key.verify(&session, &presented) || presented == key.token(&session));
+        }
+    }
 }

@@ -369,4 +369,26 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.by_age.len(), 2);
     }
+
+    proptest::proptest! {
+        /// Any sequence of outcomes at any times: no panic, a lock never longer than the
+        /// maximum from the moment it was set, and a success always unlocks.
+        #[test]
+        fn any_sequence_keeps_the_bounds(steps in proptest::collection::vec((proptest::bool::ANY, -10_000i64..10_000), 0..200)) {
+            let mut t = Throttle::account(ThrottleState::default());
+            let mut now = 1_000_000i64;
+            for (ok, dt) in steps {
+                now = now.saturating_add(dt);
+                let before = t.check(now);
+                t.record(if ok { Outcome::Success } else { Outcome::Failure }, now);
+                match t.check(now) {
+                    Decision::Locked { until } => {
+                        proptest::prop_assert!(!ok);
+                        proptest::prop_assert!(until - now <= LockoutPolicy::ACCOUNT.max_lock || before != Decision::Allowed);
+                    }
+                    Decision::Allowed => {}
+                }
+            }
+        }
+    }
 }

@@ -304,4 +304,13 @@ mod tests {
         assert!(!svg.contains("GEZDGNBV"), "the secret is in the picture, not in the text");
         assert!(qr_svg(&"x".repeat(5000)).is_err());
     }
+
+    proptest::proptest! {
+        /// Untrusted codes, secrets and clocks: any input, no panic.
+        #[test]
+        fn any_input_is_safe(code in "\\PC{0,12}", text in "\\PC{0,80}", now in proptest::num::i64::ANY, last in proptest::option::of(proptest::num::u64::ANY)) {
+            let _ = verify(&rfc_secret(), &code, now, last);
+            let _ = TotpSecret::from_base32(&text);
+        }
+    }
 }
