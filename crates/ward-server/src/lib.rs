@@ -4,6 +4,9 @@
 //! readiness, problem+json errors, security headers, graceful shutdown. Users, MFA, roles, the
 //! rest of the API and the web UI are the next steps (see the issue's note).
 
+pub mod audit;
+mod api;
+pub mod auth;
 mod tls;
 pub mod tokens;
 pub mod uplink;
@@ -70,10 +73,13 @@ pub fn prepare(data_dir: &Path, database: Option<&str>) -> Result<String, Server
     Ok(database.map_or_else(|| format!("sqlite:{}", data_dir.join("ward.db").display()), str::to_string))
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct App {
     store: Store,
     https: bool,
+    keys: auth::Keys,
+    throttles: auth::Throttles,
+    audit: Box<dyn audit::AuditSink>,
 }
 
 /// RFC 9457 problem details.
@@ -172,6 +178,14 @@ fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/ingest", post(ingest))
+        .route("/api/v1/setup", post(auth::setup))
+        .route("/api/v1/login", post(auth::login))
+        .route("/api/v1/login/enrol", get(auth::enrol_start).post(auth::enrol_finish))
+        .route("/api/v1/login/totp", post(auth::second_factor))
+        .route("/api/v1/logout", post(auth::logout))
+        .route("/api/v1/reauth", post(auth::reauth))
+        .route("/api/v1/me", get(auth::me))
+        .merge(api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), headers_mw))
@@ -193,8 +207,17 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     };
     let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| ServerError::Io(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
+    let keys = auth::Keys::load(&cfg.data_dir)?;
+    let audit = Box::new(audit::FileAudit::open(&cfg.data_dir).map_err(ServerError::Io)?);
+    let setup = auth::issue_setup_token(&store).await?;
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit });
+    if let Some(token) = setup {
+        let scheme = if app.https { "https" } else { "http" };
+        app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
+        eprintln!("ward server: no administrator yet. Within 24 hours, open {scheme}://{addr}/setup#{token}");
+        eprintln!("ward server: (or POST /api/v1/setup with this token); it works once and only until the first account exists");
+    }
     on_ready(addr, tls.as_ref().map(|(_, f)| f.as_str()));
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some() });
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let acceptor = tls.map(|(c, _)| tokio_rustls::TlsAcceptor::from(c));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

@@ -5,51 +5,12 @@
 
 mod common;
 
+use common::server::{Server, start};
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-struct Server {
-    child: Child,
-    addr: String,
-    log: mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
-        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("ward server starts");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut addr = None;
-    while addr.is_none() {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens within a minute");
-        addr = line.strip_prefix("ward server: listening on https://").map(str::to_string);
-    }
-    Server { child, addr: addr.expect("address"), log: rx }
-}
 
 /// curl with the server's own certificate as the only trust anchor; returns (status, body, headers).
 fn curl(s: &Server, data: &Path, args: &[&str], path: &str) -> (u16, String, String) {

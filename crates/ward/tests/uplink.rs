@@ -6,59 +6,9 @@
 
 mod common;
 
+use common::server::start_on;
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-struct Server {
-    child: Child,
-    fingerprint: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path, port: u16) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
-        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(data)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("ward server starts");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut fingerprint = String::new();
-    loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server starts within a minute");
-        if let Some(f) = line.strip_prefix("ward server: certificate SHA-256 ") {
-            fingerprint = f.to_string();
-        }
-        if line.starts_with("ward server: listening on https://") {
-            break;
-        }
-    }
-    Server { child, fingerprint }
-}
-
-fn stop(mut s: Server) {
-    let _ = Command::new("kill").args(["-TERM", &s.child.id().to_string()]).status();
-    let _ = s.child.wait();
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
@@ -81,7 +31,7 @@ fn reports_survive_a_server_outage_and_arrive_once() {
     let lan = root().join("tests/pcap/lan/hospital-lan/input.pcap");
 
     // The server makes its certificate on first start; the sensor trusts exactly that file.
-    stop(start(&data, port));
+    start_on(&data, &format!("127.0.0.1:{port}")).stop();
     let ca = data.join("tls/cert.pem");
     let (code, out, err) = ward(&["server", "token", "create", "--sensor", "icu-span", "--data-dir", &data.display().to_string()]);
     assert_eq!(code, 0, "{err}");
@@ -125,7 +75,7 @@ fn reports_survive_a_server_outage_and_arrive_once() {
     std::fs::copy(&waiting[0], &kept).expect("copy");
 
     // The server is back: `ward upload` delivers both, oldest first, and empties the spool.
-    let server = start(&data, port);
+    let server = start_on(&data, &format!("127.0.0.1:{port}"));
     let flush = |extra: &[&str]| {
         let mut args = vec!["upload", "--server", url.as_str()];
         args.extend_from_slice(&conn);
@@ -175,7 +125,7 @@ fn reports_survive_a_server_outage_and_arrive_once() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("refused the sensor token"), "{err}");
     assert_eq!(pending(&spool).len(), 1);
-    stop(server);
+    server.stop();
 
     // In the store: exactly what one delivery of each capture makes, though the
     // hospital-devices capture arrived three times (two batches and a resend).

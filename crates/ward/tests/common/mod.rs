@@ -2,6 +2,8 @@
 //! Suricata's expected values, the JSON Schema validator) the same questions.
 #![allow(dead_code)] // reason: each test binary uses a different subset of these helpers.
 
+pub mod server;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,380 @@
+//! The REST API under `/api/v1` for people signed in: the inventory and an asset's page, the
+//! findings and their lifecycle, exports (CSV and JSON), accounts, and the audit trail. Every
+//! handler starts with the same two steps — who is asking ([`App::principal`]) and may they
+//! ([`App::authorize`], the one policy function) — before it touches the store.
+
+#![allow(clippy::result_large_err, reason = "the Err of a check is the refusal's Response, returned once per request")]
+
+use crate::audit::{ActorKind, Outcome};
+use crate::auth::Principal;
+use crate::{App, internal, problem};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use ward_auth::{Action, Resource, Role};
+use ward_store::{AssetQuery, AssetSort, FindingQuery, FindingSort};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/assets", get(assets))
+        .route("/api/v1/assets/{id}", get(asset))
+        .route("/api/v1/findings", get(findings))
+        .route("/api/v1/findings/{id}/{action}", post(finding_action))
+        .route("/api/v1/export/{file}", get(export))
+        .route("/api/v1/users", get(users).post(create_user))
+        .route("/api/v1/audit", get(audit))
+}
+
+type Params = Query<HashMap<String, String>>;
+
+struct Ctx {
+    app: Arc<App>,
+    p: Principal,
+}
+
+async fn ctx(app: Arc<App>, method: &Method, headers: &HeaderMap, peer: SocketAddr, action: Action, resource: Resource, subject: &str) -> Result<Ctx, Response> {
+    let p = app.principal(method, headers, peer).await?;
+    app.authorize(&p, action, resource, subject)?;
+    Ok(Ctx { app, p })
+}
+
+fn bad(detail: &str) -> Response {
+    problem(StatusCode::BAD_REQUEST, "Bad request", detail)
+}
+
+fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> {
+    let limit = q.get("limit").map(|v| v.parse::<u32>()).transpose().map_err(|_| bad("limit: a number"))?.unwrap_or(50);
+    let offset = q.get("offset").map(|v| v.parse::<u64>()).transpose().map_err(|_| bad("offset: a number"))?.unwrap_or(0);
+    let descending = match q.get("order").map(String::as_str) {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(bad("order: asc or desc")),
+    };
+    Ok((limit, offset, descending))
+}
+
+fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Response> {
+    let (limit, offset, descending) = page_args(q)?;
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("last_seen") => AssetSort::LastSeen,
+        Some("label") => AssetSort::Label,
+        Some("kind") => AssetSort::Kind,
+        Some("manufacturer") => AssetSort::Manufacturer,
+        Some("bytes") => AssetSort::Bytes,
+        Some(_) => return Err(bad("sort: last_seen, label, kind, manufacturer or bytes")),
+    };
+    Ok(AssetQuery { kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
+}
+
+fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery, Response> {
+    let (limit, offset, descending) = page_args(q)?;
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("severity") => FindingSort::Severity,
+        Some("last_seen") => FindingSort::LastSeen,
+        Some("first_seen") => FindingSort::FirstSeen,
+        Some("occurrences") => FindingSort::Occurrences,
+        Some(_) => return Err(bad("sort: severity, last_seen, first_seen or occurrences")),
+    };
+    let min_severity = q.get("min_severity").map(|s| serde_json::from_value(serde_json::Value::String(s.clone()))).transpose().map_err(|_| bad("min_severity: info, low, medium, high or critical"))?;
+    let asset = q.get("asset").map(|v| v.parse::<i64>()).transpose().map_err(|_| bad("asset: an asset id"))?;
+    Ok(FindingQuery { status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset })
+}
+
+/// Findings as the role may see them: without evidence for roles that may not read it.
+fn visible_findings(p: &Principal, mut items: Vec<ward_store::FindingRow>) -> Vec<ward_store::FindingRow> {
+    if !ward_auth::allowed(p.role, Action::Read, Resource::FindingEvidence) {
+        for f in &mut items {
+            f.evidence.clear();
+        }
+    }
+    items
+}
+
+async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Query(q): Params) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Read, Resource::Asset, "assets").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let query = match asset_query(&q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match c.app.store.assets(&query).await {
+        Ok(page) => Json(page).into_response(),
+        Err(e) => internal(&e),
+    }
+}
+
+async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Read, Resource::Asset, &format!("asset:{id}")).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (row, detail, identifiers, history) = match c.app.store.asset(id).await {
+        Ok(x) => x,
+        Err(ward_store::StoreError::NotFound(_)) => return problem(StatusCode::NOT_FOUND, "Not found", "no such asset"),
+        Err(e) => return internal(&e),
+    };
+    let findings = if ward_auth::allowed(c.p.role, Action::Read, Resource::Finding) {
+        match c.app.store.findings(&FindingQuery { asset: Some(id), limit: 500, ..FindingQuery::default() }).await {
+            Ok(p) => visible_findings(&c.p, p.items),
+            Err(e) => return internal(&e),
+        }
+    } else {
+        Vec::new()
+    };
+    let identifiers: Vec<serde_json::Value> = identifiers.into_iter().map(|(k, v)| serde_json::json!({ "kind": k, "value": v })).collect();
+    Json(serde_json::json!({ "asset": row, "detail": detail, "identifiers": identifiers, "history": history, "findings": findings })).into_response()
+}
+
+async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Query(q): Params) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Read, Resource::Finding, "findings").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let query = match finding_query(&q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match c.app.store.findings(&query).await {
+        Ok(page) => Json(serde_json::json!({ "items": visible_findings(&c.p, page.items), "total": page.total })).into_response(),
+        Err(e) => internal(&e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ActionBody {
+    #[serde(default)]
+    reason: Option<String>,
+    /// Unix seconds.
+    #[serde(default)]
+    until: Option<i64>,
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+async fn finding_action(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    Path((id, verb)): Path<(i64, String)>,
+    body: Option<Json<ActionBody>>,
+) -> Response {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let (policy_action, action) = match verb.as_str() {
+        "acknowledge" => (Action::Acknowledge, ward_store::Action::Acknowledge),
+        "resolve" => (Action::Resolve, ward_store::Action::Resolve { note: b.text.clone() }),
+        "reopen" => (Action::Resolve, ward_store::Action::Reopen),
+        "accept-risk" => (
+            Action::AcceptRisk,
+            ward_store::Action::AcceptRisk { reason: b.reason.clone().unwrap_or_default(), until: b.until.unwrap_or(0).saturating_mul(1_000_000_000) },
+        ),
+        "assign" => (Action::Assign, ward_store::Action::Assign { to: b.assignee.clone() }),
+        "comment" => (Action::Comment, ward_store::Action::Comment { text: b.text.clone().unwrap_or_default() }),
+        _ => return problem(StatusCode::NOT_FOUND, "Not found", "actions: acknowledge, resolve, reopen, accept-risk, assign, comment"),
+    };
+    let subject = format!("finding:{id}");
+    let c = match ctx(app, &method, &headers, peer, policy_action, Resource::Finding, &subject).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if ward_auth::rbac::requires_reauth(policy_action, Resource::Finding)
+        && let Err(r) = c.app.require_fresh(&c.p, &format!("finding.{verb}"))
+    {
+        return r;
+    }
+    let what = format!("finding.{verb}");
+    match c.app.store.act(id, &c.p.username, &action).await {
+        Ok(()) => {
+            // Accepted risks carry their reason into the trail; other texts stay in the store.
+            let reason = if verb == "accept-risk" { b.reason.as_deref() } else { None };
+            c.app.audit(ActorKind::User, &c.p.username, &what, &subject, Outcome::Success, &c.p.source, reason);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(ward_store::StoreError::NotFound(_)) => problem(StatusCode::NOT_FOUND, "Not found", "no such finding"),
+        Err(ward_store::StoreError::Invalid(why)) => {
+            c.app.audit(ActorKind::User, &c.p.username, &what, &subject, Outcome::Failure, &c.p.source, Some(&why));
+            problem(StatusCode::CONFLICT, "Not possible now", &why)
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    // Quote everything; neutralise spreadsheet formulas (CSV injection).
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(file): Path<String>) -> Response {
+    let (resource, csv) = match file.as_str() {
+        "assets.csv" => (Resource::Asset, true),
+        "assets.json" => (Resource::Asset, false),
+        "findings.csv" => (Resource::Finding, true),
+        "findings.json" => (Resource::Finding, false),
+        _ => return problem(StatusCode::NOT_FOUND, "Not found", "exports: assets.csv, assets.json, findings.csv, findings.json"),
+    };
+    let subject = format!("export:{file}");
+    let c = match ctx(app, &method, &headers, peer, Action::Export, resource, &subject).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.app.require_fresh(&c.p, "export") {
+        return r;
+    }
+    let mut out = String::new();
+    let mut rows = 0u64;
+    if resource == Resource::Asset {
+        let mut offset = 0;
+        if csv {
+            out.push_str("id,label,kind,manufacturer,model,software_version,confidence,first_seen,last_seen,packets,bytes\n");
+        }
+        let mut all = Vec::new();
+        loop {
+            let page = match c.app.store.assets(&AssetQuery { limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
+                Ok(p) => p,
+                Err(e) => return internal(&e),
+            };
+            let n = page.items.len();
+            for a in page.items {
+                rows += 1;
+                if csv {
+                    let f = [a.id.to_string(), a.label.clone(), a.kind.clone(), a.manufacturer.clone().unwrap_or_default(), a.model.clone().unwrap_or_default(), a.software_version.clone().unwrap_or_default(), a.confidence.to_string(), a.first_seen.to_string(), a.last_seen.to_string(), a.packets.to_string(), a.bytes.to_string()];
+                    out.push_str(&f.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
+                    out.push('\n');
+                } else {
+                    all.push(a);
+                }
+            }
+            if n < ward_store::MAX_PAGE as usize {
+                break;
+            }
+            offset += n as u64;
+        }
+        if !csv {
+            out = serde_json::to_string(&all).unwrap_or_default();
+        }
+    } else {
+        let mut offset = 0;
+        if csv {
+            out.push_str("id,kind,severity,status,asset,asset_label,protocol,title,first_seen,last_seen,occurrences,assignee\n");
+        }
+        let mut all = Vec::new();
+        loop {
+            let page = match c.app.store.findings(&FindingQuery { limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
+                Ok(p) => p,
+                Err(e) => return internal(&e),
+            };
+            let n = page.items.len();
+            for f in visible_findings(&c.p, page.items) {
+                rows += 1;
+                if csv {
+                    let v = [f.id.to_string(), f.kind.clone(), f.severity.clone(), f.status.clone(), f.asset.map(|a| a.to_string()).unwrap_or_default(), f.asset_label.clone().unwrap_or_default(), f.protocol.clone().unwrap_or_default(), f.title.clone(), f.first_seen.to_string(), f.last_seen.to_string(), f.occurrences.to_string(), f.assignee.clone().unwrap_or_default()];
+                    out.push_str(&v.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
+                    out.push('\n');
+                } else {
+                    all.push(f);
+                }
+            }
+            if n < ward_store::MAX_PAGE as usize {
+                break;
+            }
+            offset += n as u64;
+        }
+        if !csv {
+            out = serde_json::to_string(&all).unwrap_or_default();
+        }
+    }
+    c.app.audit(ActorKind::User, &c.p.username, "export", &subject, Outcome::Success, &c.p.source, Some(&format!("{rows} rows")));
+    let ct = if csv { "text/csv; charset=utf-8" } else { "application/json" };
+    (StatusCode::OK, [(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ward-{file}\""))], out).into_response()
+}
+
+async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Read, Resource::User, "users").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match c.app.store.users().await {
+        Ok(us) => {
+            let v: Vec<serde_json::Value> = us
+                .into_iter()
+                .map(|u| serde_json::json!({ "id": u.id, "username": u.username, "role": u.role, "mfa": u.totp_enrolled, "disabled": u.disabled, "care_unit": u.care_unit, "created_at": u.created_at }))
+                .collect();
+            Json(v).into_response()
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    username: String,
+    role: String,
+    password: String,
+    #[serde(default)]
+    care_unit: Option<String>,
+}
+
+async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<NewUser>) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Create, Resource::User, "users").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.app.require_fresh(&c.p, "user.create") {
+        return r;
+    }
+    let Some(role) = Role::parse(&b.role) else {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unknown role", "administrator, security_analyst, biomedical_engineer, auditor or clinician");
+    };
+    if !(2..=64).contains(&b.username.len()) || !b.username.bytes().all(|x| x.is_ascii_alphanumeric() || b"._-@".contains(&x)) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid user name", "2 to 64 letters, digits, '.', '_', '-' or '@'");
+    }
+    if let Err(v) = ward_auth::password::check_policy(&b.password, &b.username) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", &v.to_string());
+    }
+    let pw = b.password.clone();
+    let phc = match tokio::task::spawn_blocking(move || ward_auth::password::hash(&pw, &ward_auth::SystemRandomSource::new())).await {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => return internal(&e),
+        Err(e) => return internal(&e),
+    };
+    match c.app.store.create_user(&b.username, role.as_str(), &phc, b.care_unit.as_deref()).await {
+        Ok(id) => {
+            c.app.audit(ActorKind::User, &c.p.username, "user.create", &format!("user:{id}"), Outcome::Success, &c.p.source, Some(&format!("role {}", role.as_str())));
+            (StatusCode::CREATED, Json(serde_json::json!({ "id": id, "username": b.username, "role": role.as_str() }))).into_response()
+        }
+        Err(ward_store::StoreError::Invalid(why)) => problem(StatusCode::CONFLICT, "Not possible", &why),
+        Err(e) => internal(&e),
+    }
+}
+
+async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Query(q): Params) -> Response {
+    let c = match ctx(app, &method, &headers, peer, Action::Read, Resource::Audit, "audit").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let limit = q.get("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(100).min(1000);
+    match c.app.audit.recent(limit) {
+        Ok(items) => {
+            let v: Vec<serde_json::Value> = items.into_iter().map(|(i, r)| serde_json::json!({ "index": i, "record": r })).collect();
+            Json(v).into_response()
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+/// The OpenAPI 3.1 description of this API.
+async fn openapi() -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")).into_response()
+}

@@ -1,0 +1,181 @@
+//! People on `ward server`, over real HTTPS with curl and a cookie jar: no default password —
+//! the first administrator exists only through the one-time setup token printed at first
+//! start; every account enrols TOTP before it can do anything; codes and recovery codes work
+//! once; the role policy is enforced on the API (an auditor may read but not acknowledge, and
+//! the denial lands in the audit trail); CSRF tokens are required on changes; repeated wrong
+//! passwords lock the account with the same message as any other failure; sign-out everywhere
+//! ends every session; no password, code or session id is ever written to the trail or log.
+
+mod common;
+
+use common::server::{Server, start};
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use ward_auth::totp::{TotpSecret, code_for_step, step_at};
+
+const ADMIN_PW: &str = "correct horse battery staple 7";
+const AUDITOR_PW: &str = "Quiet-Lantern-Harbour-42";
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+/// The secret in an otpauth URI.
+fn secret(uri: &str) -> TotpSecret {
+    let b32 = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).expect("secret in the URI");
+    TotpSecret::from_base32(b32).expect("base32")
+}
+
+fn code(s: &TotpSecret, step: u64) -> String {
+    code_for_step(s, step).to_string()
+}
+
+/// Enrol TOTP on a session at the password stage; returns (secret, csrf, recovery codes).
+fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>) {
+    let (st, body) = s.curl(jar, "GET", "/api/v1/login/enrol", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let v = json(&body);
+    assert!(v["qr_svg"].as_str().unwrap_or("").starts_with("<?xml") || v["qr_svg"].as_str().unwrap_or("").contains("<svg"), "a QR code for the app");
+    let sec = secret(v["otpauth_uri"].as_str().expect("uri"));
+    // The previous step's code (within the ±1 tolerance) so the next sign-in can use the
+    // current one without waiting.
+    let step = step_at(now()).expect("step") - 1;
+    let (st, body) = s.curl(jar, "POST", "/api/v1/login/enrol", &[], Some(&format!("{{\"code\":\"{}\"}}", code(&sec, step))));
+    assert_eq!(st, 200, "{body}");
+    let v = json(&body);
+    let rc: Vec<String> = v["recovery_codes"].as_array().expect("codes").iter().filter_map(|c| c.as_str().map(str::to_string)).collect();
+    assert_eq!(rc.len(), 10);
+    (sec, v["csrf_token"].as_str().expect("csrf").to_string(), rc)
+}
+
+#[test]
+fn accounts_mfa_roles_and_audit() {
+    let dir = scratch("server-auth");
+    let s = start(&dir.join("data"));
+    let setup = s.setup.clone().expect("first start prints a setup link");
+    let jar = dir.join("admin.jar");
+    let anon = dir.join("anon.jar");
+
+    // Nothing without an account; no default password to guess.
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/assets", &[], None).0, 401);
+    assert_eq!(s.curl(&anon, "POST", "/api/v1/login", &[], Some(r#"{"username":"admin","password":"admin"}"#)).0, 401);
+    // The setup token makes the first administrator, with a password the policy accepts.
+    let weak = format!(r#"{{"token":"{setup}","username":"admin","password":"password123"}}"#);
+    assert_eq!(s.curl(&jar, "POST", "/api/v1/setup", &[], Some(&weak)).0, 422);
+    let forged = format!(r#"{{"token":"{}x","username":"admin","password":"{ADMIN_PW}"}}"#, &setup[..setup.len() - 1]);
+    assert_eq!(s.curl(&jar, "POST", "/api/v1/setup", &[], Some(&forged)).0, 403);
+    let good = format!(r#"{{"token":"{setup}","username":"admin","password":"{ADMIN_PW}"}}"#);
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/setup", &[], Some(&good));
+    assert_eq!((st, json(&body)["next"].as_str()), (200, Some("enrol")), "{body}");
+    assert_eq!(s.curl(&anon, "POST", "/api/v1/setup", &[], Some(&good)).0, 403, "the setup token works once");
+    // Before its second factor, the session can do nothing else.
+    assert_eq!(s.curl(&jar, "GET", "/api/v1/assets", &[], None).0, 401);
+    let (admin_totp, csrf, admin_rc) = enrol(&s, &jar);
+    let with_csrf = format!("X-CSRF-Token: {csrf}");
+
+    // Some data: a sensor's report.
+    let (code_, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
+    assert_eq!(code_, 0, "{err}");
+    let sensor = String::from_utf8(out).expect("utf8").trim().to_string();
+    let report = dir.join("report.json");
+    let (c, _, err) = ward(&["analyze", "-f", "json", "--no-progress", "-o", &report.display().to_string(), &root().join("tests/pcap/lan/hospital-devices/input.pcap").display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    let body = std::fs::read_to_string(&report).expect("report");
+    let (st, _) = s.curl(&anon, "POST", "/api/v1/ingest", &[&format!("Authorization: Bearer {sensor}"), "Ward-Batch: b1"], Some(&body));
+    assert_eq!(st, 200);
+
+    // The administrator reads, filters and acts; a change needs the CSRF token.
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/assets?sort=label&order=asc&limit=5", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let v = json(&body);
+    assert!(v["total"].as_u64().unwrap_or(0) > 5 && v["items"].as_array().map(Vec::len) == Some(5), "{v}");
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?min_severity=high&status=open", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let findings = json(&body);
+    let fid = findings["items"][0]["id"].as_i64().expect("a high finding");
+    assert!(findings["items"].as_array().expect("items").iter().all(|f| f["severity"] == "high" || f["severity"] == "critical"));
+    assert_eq!(s.curl(&jar, "GET", "/api/v1/findings?sort=nonsense", &[], None).0, 400);
+    let ack = format!("/api/v1/findings/{fid}/acknowledge");
+    assert_eq!(s.curl(&jar, "POST", &ack, &[], None).0, 403, "no CSRF token, no change");
+    assert_eq!(s.curl(&jar, "POST", &ack, &["X-CSRF-Token: AAAA"], None).0, 403);
+    assert_eq!(s.curl(&jar, "POST", &ack, &[&with_csrf], None).0, 204);
+    assert_eq!(s.curl(&jar, "POST", &ack, &[&with_csrf], None).0, 409, "already acknowledged");
+    let (st, asset) = s.curl(&jar, "GET", &format!("/api/v1/assets/{}", findings["items"][0]["asset"].as_i64().expect("asset")), &[], None);
+    assert_eq!(st, 200);
+    assert!(json(&asset)["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["id"].as_i64() == Some(fid) && f["status"] == "acknowledged")));
+    let (st, csv) = s.curl(&jar, "GET", "/api/v1/export/findings.csv", &[], None);
+    assert_eq!(st, 200);
+    assert!(csv.starts_with("id,kind,severity,status"), "{csv}");
+
+    // An auditor: made by the administrator (fresh sign-in), enrols at first sign-in, reads
+    // everything including the trail, and may not acknowledge: 403, audited as a denial.
+    let new_user = format!(r#"{{"username":"ann.auditor","role":"auditor","password":"{AUDITOR_PW}"}}"#);
+    assert_eq!(s.curl(&jar, "POST", "/api/v1/users", &[&with_csrf], Some(&new_user)).0, 201);
+    assert_eq!(s.curl(&jar, "POST", "/api/v1/users", &[&with_csrf], Some(&new_user)).0, 409);
+    let ajar = dir.join("auditor.jar");
+    let (st, body) = s.curl(&ajar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"ann.auditor","password":"{AUDITOR_PW}"}}"#)));
+    assert_eq!((st, json(&body)["next"].as_str()), (200, Some("enrol")));
+    let (_, acsrf, _) = enrol(&s, &ajar);
+    assert_eq!(s.curl(&ajar, "GET", "/api/v1/findings", &[], None).0, 200);
+    let resolve = format!("/api/v1/findings/{fid}/resolve");
+    let (st, body) = s.curl(&ajar, "POST", &resolve, &[&format!("X-CSRF-Token: {acsrf}")], None);
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(s.curl(&ajar, "POST", "/api/v1/users", &[&format!("X-CSRF-Token: {acsrf}")], Some(&new_user)).0, 403);
+    let (st, trail) = s.curl(&ajar, "GET", "/api/v1/audit?limit=1000", &[], None);
+    assert_eq!(st, 200);
+    let trail = json(&trail);
+    let has = |actor: &str, action: &str, outcome: &str| trail.as_array().expect("trail").iter().any(|e| e["record"]["actor"] == actor && e["record"]["action"] == action && e["record"]["outcome"] == outcome);
+    assert!(has("ann.auditor", "finding.resolve", "denied"), "the unauthorized use is in the trail: {trail}");
+    assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
+    assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
+
+    // Codes work once: the enrolment step is spent; the current one works once; a recovery
+    // code works once.
+    let jar2 = dir.join("admin2.jar");
+    let login = |j: &Path, pw: &str| s.curl(j, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"admin","password":"{pw}"}}"#)));
+    assert_eq!(login(&jar2, ADMIN_PW).0, 200);
+    let step = step_at(now()).expect("step");
+    let totp = |j: &Path, c: &str| s.curl(j, "POST", "/api/v1/login/totp", &[], Some(&format!(r#"{{"code":"{c}"}}"#))).0;
+    assert_eq!(totp(&jar2, &code(&admin_totp, step - 1)), 401, "the enrolment code's step is spent");
+    assert_eq!(totp(&jar2, &code(&admin_totp, step)), 200);
+    let jar3 = dir.join("admin3.jar");
+    assert_eq!(login(&jar3, ADMIN_PW).0, 200);
+    assert_eq!(totp(&jar3, &code(&admin_totp, step)), 401, "a code is accepted once");
+    let rc = |j: &Path, c: &str| s.curl(j, "POST", "/api/v1/login/totp", &[], Some(&format!(r#"{{"recovery_code":"{c}"}}"#))).0;
+    assert_eq!(rc(&jar3, &admin_rc[0]), 200);
+    let jar4 = dir.join("admin4.jar");
+    assert_eq!(login(&jar4, ADMIN_PW).0, 200);
+    assert_eq!(rc(&jar4, &admin_rc[0]), 401, "a recovery code works once");
+
+    // Sign out everywhere: every session of the account ends.
+    let (st, me) = s.curl(&jar2, "GET", "/api/v1/me", &[], None);
+    assert_eq!(st, 200);
+    let csrf2 = json(&me)["csrf_token"].as_str().expect("csrf").to_string();
+    assert_eq!(s.curl(&jar2, "POST", "/api/v1/logout?everywhere=1", &[&format!("X-CSRF-Token: {csrf2}")], None).0, 204);
+    for j in [&jar, &jar2, &jar3] {
+        assert_eq!(s.curl(j, "GET", "/api/v1/me", &[], None).0, 401);
+    }
+
+    // Five wrong passwords lock the account: then even the right one gets the same answer.
+    let (_, generic) = login(&jar4, "wrong password 1");
+    for i in 2..=5 {
+        assert_eq!(login(&jar4, &format!("wrong password {i}")).0, 401);
+    }
+    let (st, locked) = login(&jar4, ADMIN_PW);
+    assert_eq!(st, 401);
+    assert_eq!(json(&locked)["detail"], json(&generic)["detail"], "one message for every failure");
+
+    // The trail and the log hold names and reasons, never a secret.
+    let log: String = s.log.try_iter().collect::<Vec<_>>().join("\n");
+    let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
+    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf] {
+        assert!(!audit.contains(secret) && !log.contains(secret), "a secret leaked into the trail or the log");
+    }
+    assert!(audit.contains("account locked after repeated failures"));
+    assert!(s.stop().success());
+}
