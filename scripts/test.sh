@@ -7,11 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(tshark tcpdump dnsmasq-base busybox-static iproute2 util-linux python3 python3-jsonschema python3-yaml
-          dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils postgresql curl)
+          dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils postgresql curl chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The web UI's browser test drives Chromium with playwright-core under node (any node >= 18
+# with npm: Debian's nodejs and npm packages, or a node that bundles npm).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}" >&2
     SUDO=""
@@ -24,5 +27,9 @@ if [ ! -d ../shared/data ]; then
     echo "test.sh: ../shared/data is missing: the peer-comparison tests need it beside the checkout" >&2
     exit 1
 fi
+
+# playwright-core for tests/e2e, pinned by its package-lock.json; no browser download (the
+# test uses Debian's /usr/bin/chromium).
+(cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
 
 cargo test --workspace --locked "$@"

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err, reason = "the Err of a check is the refusal's Response, returned once per request")]
 
 use crate::audit::{ActorKind, Outcome};
-use crate::auth::Principal;
+use crate::auth::{Principal, Refusal};
 use crate::{App, internal, problem};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -60,7 +60,7 @@ fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> 
     Ok((limit, offset, descending))
 }
 
-fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Response> {
+pub(crate) fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Response> {
     let (limit, offset, descending) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("last_seen") => AssetSort::LastSeen,
@@ -73,7 +73,7 @@ fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Response> {
     Ok(AssetQuery { kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
 }
 
-fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery, Response> {
+pub(crate) fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery, Response> {
     let (limit, offset, descending) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("severity") => FindingSort::Severity,
@@ -88,7 +88,7 @@ fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery, Response> 
 }
 
 /// Findings as the role may see them: without evidence for roles that may not read it.
-fn visible_findings(p: &Principal, mut items: Vec<ward_store::FindingRow>) -> Vec<ward_store::FindingRow> {
+pub(crate) fn visible_findings(p: &Principal, mut items: Vec<ward_store::FindingRow>) -> Vec<ward_store::FindingRow> {
     if !ward_auth::allowed(p.role, Action::Read, Resource::FindingEvidence) {
         for f in &mut items {
             f.evidence.clear();
@@ -149,17 +149,60 @@ async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<So
     }
 }
 
+/// The fields a finding action may carry (JSON body or form).
 #[derive(Deserialize, Default)]
-struct ActionBody {
+pub(crate) struct ActionBody {
     #[serde(default)]
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Unix seconds.
     #[serde(default)]
-    until: Option<i64>,
+    pub(crate) until: Option<i64>,
     #[serde(default)]
-    assignee: Option<String>,
+    pub(crate) assignee: Option<String>,
     #[serde(default)]
-    text: Option<String>,
+    pub(crate) text: Option<String>,
+}
+
+/// A finding action by its name in URLs: the policy action that guards it and the store's
+/// action. `None` for an unknown name.
+pub(crate) fn finding_verb(verb: &str, b: &ActionBody) -> Option<(Action, ward_store::Action)> {
+    Some(match verb {
+        "acknowledge" => (Action::Acknowledge, ward_store::Action::Acknowledge),
+        "resolve" => (Action::Resolve, ward_store::Action::Resolve { note: b.text.clone() }),
+        "reopen" => (Action::Resolve, ward_store::Action::Reopen),
+        "accept-risk" => (
+            Action::AcceptRisk,
+            ward_store::Action::AcceptRisk { reason: b.reason.clone().unwrap_or_default(), until: b.until.unwrap_or(0).saturating_mul(1_000_000_000) },
+        ),
+        "assign" => (Action::Assign, ward_store::Action::Assign { to: b.assignee.clone() }),
+        "comment" => (Action::Comment, ward_store::Action::Comment { text: b.text.clone().unwrap_or_default() }),
+        _ => return None,
+    })
+}
+
+/// One step of a finding's lifecycle by a person: the policy, re-authentication where the
+/// action needs it, the store's rules, the trail.
+pub(crate) async fn act_on_finding(app: &App, p: &Principal, id: i64, verb: &str, policy_action: Action, action: &ward_store::Action, reason: Option<&str>) -> Result<(), Refusal> {
+    let subject = format!("finding:{id}");
+    app.permit(p, policy_action, Resource::Finding, &subject)?;
+    let what = format!("finding.{verb}");
+    if ward_auth::rbac::requires_reauth(policy_action, Resource::Finding) {
+        app.fresh(p, &what)?;
+    }
+    match app.store.act(id, &p.username, action).await {
+        Ok(()) => {
+            // Accepted risks carry their reason into the trail; other texts stay in the store.
+            let reason = if verb == "accept-risk" { reason } else { None };
+            app.audit(ActorKind::User, &p.username, &what, &subject, Outcome::Success, &p.source, reason);
+            Ok(())
+        }
+        Err(ward_store::StoreError::NotFound(_)) => Err(Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such finding".into())),
+        Err(ward_store::StoreError::Invalid(why)) => {
+            app.audit(ActorKind::User, &p.username, &what, &subject, Outcome::Failure, &p.source, Some(&why));
+            Err(Refusal::Problem(StatusCode::CONFLICT, "Not possible now", why))
+        }
+        Err(e) => Err(Refusal::internal(&e)),
+    }
 }
 
 async fn finding_action(
@@ -171,42 +214,16 @@ async fn finding_action(
     body: Option<Json<ActionBody>>,
 ) -> Response {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    let (policy_action, action) = match verb.as_str() {
-        "acknowledge" => (Action::Acknowledge, ward_store::Action::Acknowledge),
-        "resolve" => (Action::Resolve, ward_store::Action::Resolve { note: b.text.clone() }),
-        "reopen" => (Action::Resolve, ward_store::Action::Reopen),
-        "accept-risk" => (
-            Action::AcceptRisk,
-            ward_store::Action::AcceptRisk { reason: b.reason.clone().unwrap_or_default(), until: b.until.unwrap_or(0).saturating_mul(1_000_000_000) },
-        ),
-        "assign" => (Action::Assign, ward_store::Action::Assign { to: b.assignee.clone() }),
-        "comment" => (Action::Comment, ward_store::Action::Comment { text: b.text.clone().unwrap_or_default() }),
-        _ => return problem(StatusCode::NOT_FOUND, "Not found", "actions: acknowledge, resolve, reopen, accept-risk, assign, comment"),
+    let Some((policy_action, action)) = finding_verb(&verb, &b) else {
+        return problem(StatusCode::NOT_FOUND, "Not found", "actions: acknowledge, resolve, reopen, accept-risk, assign, comment");
     };
-    let subject = format!("finding:{id}");
-    let c = match ctx(app, &method, &headers, peer, policy_action, Resource::Finding, &subject).await {
-        Ok(c) => c,
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    if ward_auth::rbac::requires_reauth(policy_action, Resource::Finding)
-        && let Err(r) = c.app.require_fresh(&c.p, &format!("finding.{verb}"))
-    {
-        return r;
-    }
-    let what = format!("finding.{verb}");
-    match c.app.store.act(id, &c.p.username, &action).await {
-        Ok(()) => {
-            // Accepted risks carry their reason into the trail; other texts stay in the store.
-            let reason = if verb == "accept-risk" { b.reason.as_deref() } else { None };
-            c.app.audit(ActorKind::User, &c.p.username, &what, &subject, Outcome::Success, &c.p.source, reason);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(ward_store::StoreError::NotFound(_)) => problem(StatusCode::NOT_FOUND, "Not found", "no such finding"),
-        Err(ward_store::StoreError::Invalid(why)) => {
-            c.app.audit(ActorKind::User, &c.p.username, &what, &subject, Outcome::Failure, &c.p.source, Some(&why));
-            problem(StatusCode::CONFLICT, "Not possible now", &why)
-        }
-        Err(e) => internal(&e),
+    match act_on_finding(&app, &p, id, &verb, policy_action, &action, b.reason.as_deref()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_problem(),
     }
 }
 
@@ -318,44 +335,52 @@ async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
 }
 
 #[derive(Deserialize)]
-struct NewUser {
-    username: String,
-    role: String,
-    password: String,
+pub(crate) struct NewUser {
+    pub(crate) username: String,
+    pub(crate) role: String,
+    pub(crate) password: String,
     #[serde(default)]
-    care_unit: Option<String>,
+    pub(crate) care_unit: Option<String>,
 }
 
-async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<NewUser>) -> Response {
-    let c = match ctx(app, &method, &headers, peer, Action::Create, Resource::User, "users").await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = c.app.require_fresh(&c.p, "user.create") {
-        return r;
-    }
+/// A new account made by `p`: the policy, re-authentication, a known role, a valid name and a
+/// password the policy accepts. Answers its id and role.
+pub(crate) async fn create_account(app: &App, p: &Principal, b: &NewUser) -> Result<(i64, Role), Refusal> {
+    app.permit(p, Action::Create, Resource::User, "users")?;
+    app.fresh(p, "user.create")?;
     let Some(role) = Role::parse(&b.role) else {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unknown role", "administrator, security_analyst, biomedical_engineer, auditor or clinician");
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Unknown role", "administrator, security_analyst, biomedical_engineer, auditor or clinician".into()));
     };
-    if !(2..=64).contains(&b.username.len()) || !b.username.bytes().all(|x| x.is_ascii_alphanumeric() || b"._-@".contains(&x)) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid user name", "2 to 64 letters, digits, '.', '_', '-' or '@'");
+    if !crate::auth::valid_username(&b.username) {
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid user name", "2 to 64 letters, digits, '.', '_', '-' or '@'".into()));
     }
     if let Err(v) = ward_auth::password::check_policy(&b.password, &b.username) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", &v.to_string());
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", v.to_string()));
     }
     let pw = b.password.clone();
     let phc = match tokio::task::spawn_blocking(move || ward_auth::password::hash(&pw, &ward_auth::SystemRandomSource::new())).await {
         Ok(Ok(h)) => h,
-        Ok(Err(e)) => return internal(&e),
-        Err(e) => return internal(&e),
+        Ok(Err(e)) => return Err(Refusal::internal(&e)),
+        Err(e) => return Err(Refusal::internal(&e)),
     };
-    match c.app.store.create_user(&b.username, role.as_str(), &phc, b.care_unit.as_deref()).await {
+    match app.store.create_user(&b.username, role.as_str(), &phc, b.care_unit.as_deref()).await {
         Ok(id) => {
-            c.app.audit(ActorKind::User, &c.p.username, "user.create", &format!("user:{id}"), Outcome::Success, &c.p.source, Some(&format!("role {}", role.as_str())));
-            (StatusCode::CREATED, Json(serde_json::json!({ "id": id, "username": b.username, "role": role.as_str() }))).into_response()
+            app.audit(ActorKind::User, &p.username, "user.create", &format!("user:{id}"), Outcome::Success, &p.source, Some(&format!("role {}", role.as_str())));
+            Ok((id, role))
         }
-        Err(ward_store::StoreError::Invalid(why)) => problem(StatusCode::CONFLICT, "Not possible", &why),
-        Err(e) => internal(&e),
+        Err(ward_store::StoreError::Invalid(why)) => Err(Refusal::Problem(StatusCode::CONFLICT, "Not possible", why)),
+        Err(e) => Err(Refusal::internal(&e)),
+    }
+}
+
+async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<NewUser>) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match create_account(&app, &p, &b).await {
+        Ok((id, role)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id, "username": b.username, "role": role.as_str() }))).into_response(),
+        Err(r) => r.into_problem(),
     }
 }
 

@@ -144,12 +144,43 @@ pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> Response
     crate::problem(status, title, detail)
 }
 
-fn unauthorized() -> Response {
-    problem(StatusCode::UNAUTHORIZED, "Unauthorized", "sign in first")
+/// Why a sign-in step or a request was refused. The steps and checks are written once; each
+/// front end says the refusal its own way (problem+json for the API, a page for the browser).
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// No usable session: sign in first.
+    Unauthorized,
+    /// A factor was wrong, or the account or source is locked: always the same message.
+    LoginFailed,
+    /// A browser session's change came without its CSRF token.
+    Csrf,
+    /// The role may not do this (already audited as a denial).
+    Forbidden(String),
+    /// A sensitive action needs the password and a code again (already audited).
+    Reauth,
+    /// Anything else the client can act on.
+    Problem(StatusCode, &'static str, String),
+    /// The server failed; the text goes to its log, never to the client.
+    Internal(String),
 }
 
-fn login_failed() -> Response {
-    problem(StatusCode::UNAUTHORIZED, "Sign-in failed", GENERIC_LOGIN_ERROR)
+impl Refusal {
+    pub(crate) fn internal(e: &dyn std::fmt::Display) -> Refusal {
+        Refusal::Internal(e.to_string())
+    }
+
+    /// The API's answer.
+    pub(crate) fn into_problem(self) -> Response {
+        match self {
+            Refusal::Unauthorized => problem(StatusCode::UNAUTHORIZED, "Unauthorized", "sign in first"),
+            Refusal::LoginFailed => problem(StatusCode::UNAUTHORIZED, "Sign-in failed", GENERIC_LOGIN_ERROR),
+            Refusal::Csrf => problem(StatusCode::FORBIDDEN, "Forbidden", "missing or invalid CSRF token"),
+            Refusal::Forbidden(detail) => problem(StatusCode::FORBIDDEN, "Forbidden", &detail),
+            Refusal::Reauth => problem(StatusCode::UNAUTHORIZED, "Re-authentication required", "confirm your password and code (POST /api/v1/reauth), then retry"),
+            Refusal::Problem(status, title, detail) => problem(status, title, &detail),
+            Refusal::Internal(e) => crate::internal(&e),
+        }
+    }
 }
 
 impl App {
@@ -172,14 +203,21 @@ impl App {
     }
 
     /// The signed-in person behind a request, or the response refusing it. A browser session
-    /// must carry its CSRF token on every method but GET and HEAD.
+    /// must carry its CSRF token (`X-CSRF-Token`) on every method but GET and HEAD.
     pub(crate) async fn principal(&self, method: &Method, headers: &HeaderMap, peer: SocketAddr) -> Result<Principal, Response> {
-        let Some(token) = session_token(headers) else { return Err(unauthorized()) };
+        let csrf = if matches!(*method, Method::GET | Method::HEAD) { None } else { Some(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("")) };
+        self.session_principal(headers, peer, csrf).await.map_err(Refusal::into_problem)
+    }
+
+    /// The signed-in person behind a request's session cookie. `csrf`: the token the request
+    /// presented for a change (from a header or a form field), `None` for a read.
+    pub(crate) async fn session_principal(&self, headers: &HeaderMap, peer: SocketAddr, csrf: Option<&str>) -> Result<Principal, Refusal> {
+        let Some(token) = session_token(headers) else { return Err(Refusal::Unauthorized) };
         let hash = token.storage_hash();
         let row = match self.store.session(&hash).await {
             Ok(Some(r)) => r,
-            Ok(None) => return Err(unauthorized()),
-            Err(e) => return Err(crate::internal(&e)),
+            Ok(None) => return Err(Refusal::Unauthorized),
+            Err(e) => return Err(Refusal::internal(&e)),
         };
         let now = now_s();
         let times = SessionTimes { created_at: row.created_at / NS, last_seen_at: row.last_seen_at / NS, last_auth_at: row.last_auth_at / NS };
@@ -187,54 +225,68 @@ impl App {
             if row.stage == "full" {
                 let _ = self.store.delete_session(&hash).await;
             }
-            return Err(unauthorized());
+            return Err(Refusal::Unauthorized);
         }
         let user = match self.store.user(row.user_id).await {
             Ok(Some(u)) if !u.disabled => u,
-            Ok(_) => return Err(unauthorized()),
-            Err(e) => return Err(crate::internal(&e)),
+            Ok(_) => return Err(Refusal::Unauthorized),
+            Err(e) => return Err(Refusal::internal(&e)),
         };
-        let Some(role) = Role::parse(&user.role) else { return Err(unauthorized()) };
-        if !matches!(*method, Method::GET | Method::HEAD) {
-            let presented = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-            if !self.keys.csrf.verify(&token, presented) {
-                self.audit(ActorKind::User, &user.username, "auth.csrf", "session", Outcome::Denied, &peer.ip().to_string(), Some("missing or wrong CSRF token"));
-                return Err(problem(StatusCode::FORBIDDEN, "Forbidden", "missing or invalid CSRF token"));
-            }
+        let Some(role) = Role::parse(&user.role) else { return Err(Refusal::Unauthorized) };
+        if let Some(presented) = csrf
+            && !self.keys.csrf.verify(&token, presented)
+        {
+            self.audit(ActorKind::User, &user.username, "auth.csrf", "session", Outcome::Denied, &peer.ip().to_string(), Some("missing or wrong CSRF token"));
+            return Err(Refusal::Csrf);
         }
         if let Err(e) = self.store.touch_session(&hash).await {
-            return Err(crate::internal(&e));
+            return Err(Refusal::internal(&e));
         }
         Ok(Principal { user_id: user.id, username: user.username, role, care_unit: user.care_unit, last_auth_at: times.last_auth_at, source: peer.ip().to_string() })
+    }
+
+    /// The CSRF token of the request's session (for forms), or an empty string without one.
+    pub(crate) fn csrf_token(&self, headers: &HeaderMap) -> String {
+        session_token(headers).map(|t| self.keys.csrf.token(&t)).unwrap_or_default()
     }
 
     /// The one authorization check: the role policy, denied by default. A denial is audited
     /// and raised as an unauthorized use.
     pub(crate) fn authorize(&self, p: &Principal, action: Action, resource: Resource, subject: &str) -> Result<(), Response> {
+        self.permit(p, action, resource, subject).map_err(Refusal::into_problem)
+    }
+
+    /// [`App::authorize`] for every front end: the refusal as a value.
+    pub(crate) fn permit(&self, p: &Principal, action: Action, resource: Resource, subject: &str) -> Result<(), Refusal> {
         if ward_auth::allowed(p.role, action, resource) {
             return Ok(());
         }
         let what = format!("{}.{}", resource.as_str(), action.as_str());
         self.audit(ActorKind::User, &p.username, &what, subject, Outcome::Denied, &p.source, Some(&format!("role {} may not {} {}", p.role.as_str(), action.as_str(), resource.as_str())));
         eprintln!("ward server: denied {what} on {subject} to {} ({})", p.username, p.role.as_str());
-        Err(problem(StatusCode::FORBIDDEN, "Forbidden", &format!("your role may not {} {}", action.as_str(), resource.as_str())))
+        Err(Refusal::Forbidden(format!("your role may not {} {}", action.as_str(), resource.as_str())))
     }
 
     /// For sensitive actions: the session proved a factor within the last minutes.
     pub(crate) fn require_fresh(&self, p: &Principal, what: &str) -> Result<(), Response> {
+        self.fresh(p, what).map_err(Refusal::into_problem)
+    }
+
+    /// [`App::require_fresh`] with the refusal as a value.
+    pub(crate) fn fresh(&self, p: &Principal, what: &str) -> Result<(), Refusal> {
         if ward_auth::session::reauth_fresh(now_s(), p.last_auth_at) {
             return Ok(());
         }
         self.audit(ActorKind::User, &p.username, what, "session", Outcome::Denied, &p.source, Some("re-authentication required"));
-        Err(problem(StatusCode::UNAUTHORIZED, "Re-authentication required", "confirm your password and code (POST /api/v1/reauth), then retry"))
+        Err(Refusal::Reauth)
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(SessionToken::from_cookie_header)
 }
 
-fn with_cookie(mut r: Response, cookie: &str) -> Response {
+pub(crate) fn with_cookie(mut r: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -262,55 +314,53 @@ pub(crate) struct SetupBody {
     password: String,
 }
 
-fn valid_username(u: &str) -> bool {
+pub(crate) fn valid_username(u: &str) -> bool {
     (2..=64).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
 
-/// Start a session at stage `password` for `user_id` and answer with its cookie.
-async fn start_session(app: &App, user_id: i64, source: &str, body: serde_json::Value) -> Response {
-    let token = match SessionToken::generate(&SystemRandomSource::new()) {
-        Ok(t) => t,
-        Err(e) => return crate::internal(&e),
-    };
-    if let Err(e) = app.store.create_session(&token.storage_hash(), user_id, "password", source).await {
-        return crate::internal(&e);
-    }
-    with_cookie(json(StatusCode::OK, body), &ward_auth::session::session_cookie(&token))
+/// A new session at stage `password` for `user_id`: the only thing it can do is the second step.
+async fn start_session(app: &App, user_id: i64, source: &str) -> Result<SessionToken, Refusal> {
+    let token = SessionToken::generate(&SystemRandomSource::new()).map_err(|e| Refusal::internal(&e))?;
+    app.store.create_session(&token.storage_hash(), user_id, "password", source).await.map_err(|e| Refusal::internal(&e))?;
+    Ok(token)
 }
 
-/// `POST /api/v1/setup`: the first administrator, with the token the server printed.
-pub(crate) async fn setup(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<SetupBody>) -> Response {
-    let source = peer.ip().to_string();
-    let hash = match SessionToken::parse(b.token.trim()) {
-        Some(t) => t.storage_hash(),
-        None => return problem(StatusCode::FORBIDDEN, "Forbidden", "invalid or used setup token"),
-    };
-    if !valid_username(&b.username) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid user name", "2 to 64 letters, digits, '.', '_', '-' or '@'");
+/// The first administrator, with the token the server printed: the account and a session at
+/// stage `password` (it enrols its second factor next).
+pub(crate) async fn setup_step(app: &App, source: &str, token: &str, username: &str, password: &str) -> Result<SessionToken, Refusal> {
+    let forbidden = || Refusal::Problem(StatusCode::FORBIDDEN, "Forbidden", "invalid or used setup token".into());
+    let Some(hash) = SessionToken::parse(token.trim()).map(|t| t.storage_hash()) else { return Err(forbidden()) };
+    if !valid_username(username) {
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid user name", "2 to 64 letters, digits, '.', '_', '-' or '@'".into()));
     }
-    if let Err(v) = ward_auth::password::check_policy(&b.password, &b.username) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", &v.to_string());
+    if let Err(v) = ward_auth::password::check_policy(password, username) {
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", v.to_string()));
     }
     match app.store.use_setup_token(&hash).await {
         Ok(true) => {}
         Ok(false) => {
-            app.audit(ActorKind::System, "ward", "auth.setup", "user:(first administrator)", Outcome::Denied, &source, Some("invalid, expired or used setup token"));
-            return problem(StatusCode::FORBIDDEN, "Forbidden", "invalid or used setup token");
+            app.audit(ActorKind::System, "ward", "auth.setup", "user:(first administrator)", Outcome::Denied, source, Some("invalid, expired or used setup token"));
+            return Err(forbidden());
         }
-        Err(e) => return crate::internal(&e),
+        Err(e) => return Err(Refusal::internal(&e)),
     }
-    let pw = b.password.clone();
+    let pw = password.to_string();
     let phc = match tokio::task::spawn_blocking(move || ward_auth::password::hash(&pw, &SystemRandomSource::new())).await {
         Ok(Ok(h)) => h,
-        Ok(Err(e)) => return crate::internal(&e),
-        Err(e) => return crate::internal(&e),
+        Ok(Err(e)) => return Err(Refusal::internal(&e)),
+        Err(e) => return Err(Refusal::internal(&e)),
     };
-    let id = match app.store.create_user(&b.username, Role::Administrator.as_str(), &phc, None).await {
-        Ok(id) => id,
-        Err(e) => return crate::internal(&e),
-    };
-    app.audit(ActorKind::User, &b.username, "user.create", &format!("user:{id}"), Outcome::Success, &source, Some("first administrator, by setup token"));
-    start_session(&app, id, &source, serde_json::json!({ "next": "enrol" })).await
+    let id = app.store.create_user(username, Role::Administrator.as_str(), &phc, None).await.map_err(|e| Refusal::internal(&e))?;
+    app.audit(ActorKind::User, username, "user.create", &format!("user:{id}"), Outcome::Success, source, Some("first administrator, by setup token"));
+    start_session(app, id, source).await
+}
+
+/// `POST /api/v1/setup`: the first administrator, with the token the server printed.
+pub(crate) async fn setup(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<SetupBody>) -> Response {
+    match setup_step(&app, &peer.ip().to_string(), &b.token, &b.username, &b.password).await {
+        Ok(token) => with_cookie(json(StatusCode::OK, serde_json::json!({ "next": "enrol" })), &ward_auth::session::session_cookie(&token)),
+        Err(r) => r.into_problem(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -319,37 +369,43 @@ pub(crate) struct LoginBody {
     password: String,
 }
 
-/// `POST /api/v1/login`: the password. Answers `{"next": "totp"}` or `{"next": "enrol"}`
-/// with a session cookie that can do nothing but the second step.
-pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<LoginBody>) -> Response {
+/// The next step after a good password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NextStep {
+    /// A code from the enrolled app (or a recovery code).
+    Totp,
+    /// First sign-in: enrol the app.
+    Enrol,
+}
+
+/// The password step: throttles per source and account, the same time and message for an
+/// unknown user, and on success a session at stage `password`.
+pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, password: &str) -> Result<(SessionToken, NextStep), Refusal> {
     let source = peer.ip().to_string();
     let now = now_s();
     {
-        let Ok(sources) = app.throttles.sources.lock() else { return crate::internal(&"throttle lock") };
+        let Ok(sources) = app.throttles.sources.lock() else { return Err(Refusal::internal(&"throttle lock")) };
         if let Decision::Locked { .. } = sources.check(peer.ip(), now) {
             drop(sources);
             app.audit(ActorKind::User, "(unknown)", "auth.sign_in", "session", Outcome::Denied, &source, Some("source locked out after repeated failures"));
-            return login_failed();
+            return Err(Refusal::LoginFailed);
         }
     }
-    let user = match app.store.user_by_name(&b.username).await {
-        Ok(u) => u,
-        Err(e) => return crate::internal(&e),
-    };
+    let user = app.store.user_by_name(username).await.map_err(|e| Refusal::internal(&e))?;
     let (ok, user) = match user {
         Some(u) if !u.disabled => {
             let state: ThrottleState = serde_json::from_str(&u.throttle).unwrap_or_default();
             if let Decision::Locked { .. } = Throttle::account(state).check(now) {
                 app.audit(ActorKind::User, &u.username, "auth.sign_in", &format!("user:{}", u.id), Outcome::Denied, &source, Some("account locked after repeated failures"));
-                return login_failed();
+                return Err(Refusal::LoginFailed);
             }
-            let (pw, phc) = (b.password.clone(), u.password_hash.clone());
+            let (pw, phc) = (password.to_string(), u.password_hash.clone());
             let ok = tokio::task::spawn_blocking(move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await.unwrap_or(false);
             (ok, Some(u))
         }
         // Unknown or disabled: spend the same time, say the same thing.
         other => {
-            let pw = b.password.clone();
+            let pw = password.to_string();
             let _ = tokio::task::spawn_blocking(move || ward_auth::password::verify_dummy(&pw)).await;
             (false, other)
         }
@@ -363,7 +419,7 @@ pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
     }
     let Some(user) = user else {
         app.audit(ActorKind::User, "(unknown)", "auth.sign_in", "session", Outcome::Failure, &source, Some("no such user"));
-        return login_failed();
+        return Err(Refusal::LoginFailed);
     };
     if !ok {
         let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
@@ -372,56 +428,94 @@ pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         let _ = app.store.set_throttle(user.id, &serde_json::to_string(&t.state()).unwrap_or_default()).await;
         let why = if user.disabled { "account disabled" } else { "wrong password" };
         app.audit(ActorKind::User, &user.username, "auth.sign_in", &format!("user:{}", user.id), Outcome::Failure, &source, Some(why));
-        return login_failed();
+        return Err(Refusal::LoginFailed);
     }
     app.audit(ActorKind::User, &user.username, "auth.password", &format!("user:{}", user.id), Outcome::Success, &source, None);
-    let next = if user.totp_enrolled { "totp" } else { "enrol" };
-    start_session(&app, user.id, &source, serde_json::json!({ "next": next })).await
+    let next = if user.totp_enrolled { NextStep::Totp } else { NextStep::Enrol };
+    Ok((start_session(app, user.id, &source).await?, next))
+}
+
+/// `POST /api/v1/login`: the password. Answers `{"next": "totp"}` or `{"next": "enrol"}`
+/// with a session cookie that can do nothing but the second step.
+pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<LoginBody>) -> Response {
+    match password_step(&app, peer, &b.username, &b.password).await {
+        Ok((token, next)) => {
+            let next = if next == NextStep::Totp { "totp" } else { "enrol" };
+            with_cookie(json(StatusCode::OK, serde_json::json!({ "next": next })), &ward_auth::session::session_cookie(&token))
+        }
+        Err(r) => r.into_problem(),
+    }
 }
 
 /// The session at stage `password` behind a second-step request, with its account.
-async fn pending(app: &App, headers: &HeaderMap) -> Result<(SessionToken, ward_store::UserRow), Response> {
-    let Some(token) = session_token(headers) else { return Err(unauthorized()) };
+pub(crate) async fn pending(app: &App, headers: &HeaderMap) -> Result<(SessionToken, ward_store::UserRow), Refusal> {
+    let Some(token) = session_token(headers) else { return Err(Refusal::Unauthorized) };
     let row = match app.store.session(&token.storage_hash()).await {
         Ok(Some(r)) => r,
-        Ok(None) => return Err(unauthorized()),
-        Err(e) => return Err(crate::internal(&e)),
+        Ok(None) => return Err(Refusal::Unauthorized),
+        Err(e) => return Err(Refusal::internal(&e)),
     };
     // A half-open session lives five minutes at most.
     if row.stage != "password" || now_s() - row.created_at / NS > 300 {
-        return Err(unauthorized());
+        return Err(Refusal::Unauthorized);
     }
     match app.store.user(row.user_id).await {
         Ok(Some(u)) if !u.disabled => Ok((token, u)),
-        Ok(_) => Err(unauthorized()),
-        Err(e) => Err(crate::internal(&e)),
+        Ok(_) => Err(Refusal::Unauthorized),
+        Err(e) => Err(Refusal::internal(&e)),
     }
+}
+
+fn already_enrolled() -> Refusal {
+    Refusal::Problem(StatusCode::CONFLICT, "Already enrolled", "this account has its second factor".into())
+}
+
+/// What the person needs to add the account to an authenticator app.
+pub(crate) struct Enrolment {
+    /// The otpauth URI.
+    pub uri: zeroize::Zeroizing<String>,
+    /// The same as a QR code (SVG).
+    pub qr_svg: String,
+    /// The secret in base32, for typing in by hand.
+    pub secret_base32: zeroize::Zeroizing<String>,
+}
+
+fn enrolment_of(secret: &TotpSecret, username: &str) -> Enrolment {
+    let uri = ward_auth::totp::otpauth_uri(secret, "Ward", username);
+    let qr_svg = ward_auth::totp::qr_svg(&uri).map(|s| s.to_string()).unwrap_or_default();
+    Enrolment { uri: zeroize::Zeroizing::new(uri.as_str().to_string()), qr_svg, secret_base32: secret.to_base32() }
+}
+
+/// A new TOTP secret for an account without one, sealed in the store until confirmed.
+pub(crate) async fn enrol_begin(app: &App, user: &ward_store::UserRow) -> Result<Enrolment, Refusal> {
+    if user.totp_enrolled {
+        return Err(already_enrolled());
+    }
+    let secret = TotpSecret::generate(&SystemRandomSource::new()).map_err(|e| Refusal::internal(&e))?;
+    let sealed = app.keys.seal(secret.as_bytes(), &format!("totp:{}", user.id)).map_err(|e| Refusal::internal(&e))?;
+    app.store.begin_totp(user.id, &sealed).await.map_err(|e| Refusal::internal(&e))?;
+    Ok(enrolment_of(&secret, &user.username))
+}
+
+/// The enrolment already begun (to show it again after a mistyped code).
+pub(crate) fn enrolment_pending(app: &App, user: &ward_store::UserRow) -> Option<Enrolment> {
+    if user.totp_enrolled {
+        return None;
+    }
+    secret_of(app, user).map(|s| enrolment_of(&s, &user.username))
 }
 
 /// `GET /api/v1/login/enrol`: a new TOTP secret for an account without one, as an otpauth URI
 /// and a QR code. Shown once; sealed in the store.
 pub(crate) async fn enrol_start(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (_, user) = match pending(&app, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
+    let result = match pending(&app, &headers).await {
+        Ok((_, user)) => enrol_begin(&app, &user).await,
+        Err(r) => Err(r),
     };
-    if user.totp_enrolled {
-        return problem(StatusCode::CONFLICT, "Already enrolled", "this account has its second factor");
+    match result {
+        Ok(e) => json(StatusCode::OK, serde_json::json!({ "otpauth_uri": e.uri.as_str(), "qr_svg": e.qr_svg })),
+        Err(r) => r.into_problem(),
     }
-    let secret = match TotpSecret::generate(&SystemRandomSource::new()) {
-        Ok(s) => s,
-        Err(e) => return crate::internal(&e),
-    };
-    let sealed = match app.keys.seal(secret.as_bytes(), &format!("totp:{}", user.id)) {
-        Ok(s) => s,
-        Err(e) => return crate::internal(&e),
-    };
-    if let Err(e) = app.store.begin_totp(user.id, &sealed).await {
-        return crate::internal(&e);
-    }
-    let uri = ward_auth::totp::otpauth_uri(&secret, "Ward", &user.username);
-    let svg = ward_auth::totp::qr_svg(&uri).map(|s| s.to_string()).unwrap_or_default();
-    json(StatusCode::OK, serde_json::json!({ "otpauth_uri": uri.as_str(), "qr_svg": svg }))
 }
 
 #[derive(Deserialize)]
@@ -432,25 +526,29 @@ pub(crate) struct CodeBody {
     recovery_code: Option<String>,
 }
 
-async fn complete(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str, mut body: serde_json::Value) -> Response {
-    if let Err(e) = app.store.authenticate_session(&token.storage_hash(), "full").await {
-        return crate::internal(&e);
-    }
+/// The session becomes a full one: the sign-in is complete.
+async fn complete(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str) -> Result<(), Refusal> {
+    app.store.authenticate_session(&token.storage_hash(), "full").await.map_err(|e| Refusal::internal(&e))?;
     let _ = app.store.set_throttle(user.id, "{}").await;
+    app.audit(ActorKind::User, &user.username, "auth.sign_in", &format!("user:{}", user.id), Outcome::Success, source, None);
+    Ok(())
+}
+
+/// The API's answer to a completed sign-in: who, the role and the CSRF token.
+fn completed_json(app: &App, token: &SessionToken, user: &ward_store::UserRow, mut body: serde_json::Value) -> Response {
     body["csrf_token"] = serde_json::Value::String(app.keys.csrf.token(token));
     body["username"] = serde_json::Value::String(user.username.clone());
     body["role"] = serde_json::Value::String(user.role.clone());
-    app.audit(ActorKind::User, &user.username, "auth.sign_in", &format!("user:{}", user.id), Outcome::Success, source, None);
     json(StatusCode::OK, body)
 }
 
-async fn second_factor_failed(app: &App, user: &ward_store::UserRow, source: &str, why: &str) -> Response {
+async fn second_factor_failed(app: &App, user: &ward_store::UserRow, source: &str, why: &str) -> Refusal {
     let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
     let mut t = Throttle::account(state);
     t.record(ward_auth::throttle::Outcome::Failure, now_s());
     let _ = app.store.set_throttle(user.id, &serde_json::to_string(&t.state()).unwrap_or_default()).await;
     app.audit(ActorKind::User, &user.username, "auth.mfa", &format!("user:{}", user.id), Outcome::Failure, source, Some(why));
-    login_failed()
+    Refusal::LoginFailed
 }
 
 fn secret_of(app: &App, user: &ward_store::UserRow) -> Option<TotpSecret> {
@@ -459,35 +557,78 @@ fn secret_of(app: &App, user: &ward_store::UserRow) -> Option<TotpSecret> {
     TotpSecret::from_bytes(bytes.to_vec()).ok()
 }
 
+/// Confirm the new factor with a first code: the ten recovery codes (to show once), and the
+/// sign-in is complete.
+pub(crate) async fn enrol_confirm(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str, code: &str) -> Result<Vec<String>, Refusal> {
+    if user.totp_enrolled {
+        return Err(already_enrolled());
+    }
+    let Some(secret) = secret_of(app, user) else { return Err(Refusal::Problem(StatusCode::CONFLICT, "No enrolment", "start the enrolment first (GET /api/v1/login/enrol)".into())) };
+    let step = match ward_auth::totp::verify(&secret, code, now_s(), None) {
+        Ok(s) => s,
+        Err(why) => return Err(second_factor_failed(app, user, source, &format!("enrolment code refused: {why:?}")).await),
+    };
+    let codes = ward_auth::recovery::generate(&SystemRandomSource::new()).map_err(|e| Refusal::internal(&e))?;
+    app.store.set_recovery_codes(user.id, &codes.stored).await.map_err(|e| Refusal::internal(&e))?;
+    app.store.confirm_totp(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await.map_err(|e| Refusal::internal(&e))?;
+    app.audit(ActorKind::User, &user.username, "auth.mfa_enrol", &format!("user:{}", user.id), Outcome::Success, source, Some("TOTP"));
+    let shown: Vec<String> = codes.shown.iter().map(|c| c.as_str().to_string()).collect();
+    complete(app, token, user, source).await?;
+    Ok(shown)
+}
+
 /// `POST /api/v1/login/enrol`: confirm the new factor with a first code; answers the ten
 /// recovery codes (shown once) and completes the sign-in.
 pub(crate) async fn enrol_finish(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(b): Json<CodeBody>) -> Response {
     let source = peer.ip().to_string();
     let (token, user) = match pending(&app, &headers).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_problem(),
     };
-    if user.totp_enrolled {
-        return problem(StatusCode::CONFLICT, "Already enrolled", "this account has its second factor");
+    match enrol_confirm(&app, &token, &user, &source, b.code.as_deref().unwrap_or("")).await {
+        Ok(shown) => completed_json(&app, &token, &user, serde_json::json!({ "recovery_codes": shown })),
+        Err(r) => r.into_problem(),
     }
-    let Some(secret) = secret_of(&app, &user) else { return problem(StatusCode::CONFLICT, "No enrolment", "start the enrolment first (GET /api/v1/login/enrol)") };
-    let step = match ward_auth::totp::verify(&secret, b.code.as_deref().unwrap_or(""), now_s(), None) {
+}
+
+/// The second factor: a TOTP code (each accepted once) or a recovery code (each usable once).
+/// On success the sign-in is complete; answers how many recovery codes are left when one was
+/// used.
+pub(crate) async fn second_factor_step(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str, code: Option<&str>, recovery_code: Option<&str>) -> Result<Option<usize>, Refusal> {
+    let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
+    if let Decision::Locked { .. } = Throttle::account(state).check(now_s()) {
+        app.audit(ActorKind::User, &user.username, "auth.mfa", &format!("user:{}", user.id), Outcome::Denied, source, Some("account locked after repeated failures"));
+        return Err(Refusal::LoginFailed);
+    }
+    if !user.totp_enrolled {
+        return Err(Refusal::Problem(StatusCode::CONFLICT, "Enrolment required", "enrol a second factor first".into()));
+    }
+    if let Some(rc) = recovery_code {
+        let stored = app.store.unused_recovery_codes(user.id).await.map_err(|e| Refusal::internal(&e))?;
+        let spent = match ward_auth::recovery::find(rc, &stored) {
+            Some(i) => app.store.use_recovery_code(user.id, &stored[i]).await.unwrap_or(false),
+            None => false,
+        };
+        if !spent {
+            return Err(second_factor_failed(app, user, source, "recovery code refused").await);
+        }
+        let left = stored.len().saturating_sub(1);
+        app.audit(ActorKind::User, &user.username, "auth.recovery_code", &format!("user:{}", user.id), Outcome::Success, source, Some(&format!("{left} left")));
+        complete(app, token, user, source).await?;
+        return Ok(Some(left));
+    }
+    let Some(secret) = secret_of(app, user) else { return Err(Refusal::internal(&"a sealed TOTP secret does not open with this server's key")) };
+    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
+    let step = match ward_auth::totp::verify(&secret, code.unwrap_or(""), now_s(), last) {
         Ok(s) => s,
-        Err(why) => return second_factor_failed(&app, &user, &source, &format!("enrolment code refused: {why:?}")).await,
+        Err(why) => return Err(second_factor_failed(app, user, source, &format!("TOTP code refused: {why:?}")).await),
     };
-    let codes = match ward_auth::recovery::generate(&SystemRandomSource::new()) {
-        Ok(c) => c,
-        Err(e) => return crate::internal(&e),
-    };
-    if let Err(e) = app.store.set_recovery_codes(user.id, &codes.stored).await {
-        return crate::internal(&e);
+    // One statement decides, so two replicas cannot both accept the same code.
+    match app.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await {
+        Ok(true) => complete(app, token, user, source).await.map(|()| None),
+        Ok(false) => Err(second_factor_failed(app, user, source, "TOTP code refused: Reused").await),
+        Err(e) => Err(Refusal::internal(&e)),
     }
-    if let Err(e) = app.store.confirm_totp(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await {
-        return crate::internal(&e);
-    }
-    app.audit(ActorKind::User, &user.username, "auth.mfa_enrol", &format!("user:{}", user.id), Outcome::Success, &source, Some("TOTP"));
-    let shown: Vec<&str> = codes.shown.iter().map(|c| c.as_str()).collect();
-    complete(&app, &token, &user, &source, serde_json::json!({ "recovery_codes": shown })).await
 }
 
 /// `POST /api/v1/login/totp`: the second factor, a TOTP code (each accepted once) or a
@@ -496,44 +637,28 @@ pub(crate) async fn second_factor(State(app): State<Arc<App>>, ConnectInfo(peer)
     let source = peer.ip().to_string();
     let (token, user) = match pending(&app, &headers).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_problem(),
     };
-    let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
-    if let Decision::Locked { .. } = Throttle::account(state).check(now_s()) {
-        app.audit(ActorKind::User, &user.username, "auth.mfa", &format!("user:{}", user.id), Outcome::Denied, &source, Some("account locked after repeated failures"));
-        return login_failed();
+    match second_factor_step(&app, &token, &user, &source, b.code.as_deref(), b.recovery_code.as_deref()).await {
+        Ok(Some(left)) => completed_json(&app, &token, &user, serde_json::json!({ "recovery_codes_left": left })),
+        Ok(None) => completed_json(&app, &token, &user, serde_json::json!({})),
+        Err(r) => r.into_problem(),
     }
-    if !user.totp_enrolled {
-        return problem(StatusCode::CONFLICT, "Enrolment required", "enrol a second factor first");
-    }
-    if let Some(rc) = b.recovery_code.as_deref() {
-        let stored = match app.store.unused_recovery_codes(user.id).await {
-            Ok(s) => s,
-            Err(e) => return crate::internal(&e),
-        };
-        let spent = match ward_auth::recovery::find(rc, &stored) {
-            Some(i) => app.store.use_recovery_code(user.id, &stored[i]).await.unwrap_or(false),
-            None => false,
-        };
-        if !spent {
-            return second_factor_failed(&app, &user, &source, "recovery code refused").await;
+}
+
+/// End this session, or every session of the account.
+pub(crate) async fn sign_out(app: &App, p: &Principal, headers: &HeaderMap, everywhere: bool) -> Result<(), Refusal> {
+    let result = if everywhere {
+        app.store.delete_user_sessions(p.user_id).await.map(|_| ())
+    } else {
+        match session_token(headers) {
+            Some(t) => app.store.delete_session(&t.storage_hash()).await,
+            None => Ok(()),
         }
-        let left = stored.len().saturating_sub(1);
-        app.audit(ActorKind::User, &user.username, "auth.recovery_code", &format!("user:{}", user.id), Outcome::Success, &source, Some(&format!("{left} left")));
-        return complete(&app, &token, &user, &source, serde_json::json!({ "recovery_codes_left": left })).await;
-    }
-    let Some(secret) = secret_of(&app, &user) else { return crate::internal(&"a sealed TOTP secret does not open with this server's key") };
-    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let step = match ward_auth::totp::verify(&secret, b.code.as_deref().unwrap_or(""), now_s(), last) {
-        Ok(s) => s,
-        Err(why) => return second_factor_failed(&app, &user, &source, &format!("TOTP code refused: {why:?}")).await,
     };
-    // One statement decides, so two replicas cannot both accept the same code.
-    match app.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await {
-        Ok(true) => complete(&app, &token, &user, &source, serde_json::json!({})).await,
-        Ok(false) => second_factor_failed(&app, &user, &source, "TOTP code refused: Reused").await,
-        Err(e) => crate::internal(&e),
-    }
+    result.map_err(|e| Refusal::internal(&e))?;
+    app.audit(ActorKind::User, &p.username, if everywhere { "auth.sign_out_everywhere" } else { "auth.sign_out" }, &format!("user:{}", p.user_id), Outcome::Success, &p.source, None);
+    Ok(())
 }
 
 /// `POST /api/v1/logout`: end this session. `POST /api/v1/logout?everywhere=1`: every session
@@ -544,19 +669,10 @@ pub(crate) async fn logout(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
         Err(r) => return r,
     };
     let everywhere = q.get("everywhere").is_some_and(|v| v == "1");
-    let result = if everywhere {
-        app.store.delete_user_sessions(p.user_id).await.map(|_| ())
-    } else {
-        match session_token(&headers) {
-            Some(t) => app.store.delete_session(&t.storage_hash()).await,
-            None => Ok(()),
-        }
-    };
-    if let Err(e) = result {
-        return crate::internal(&e);
+    match sign_out(&app, &p, &headers, everywhere).await {
+        Ok(()) => with_cookie(StatusCode::NO_CONTENT.into_response(), &ward_auth::session::clear_session_cookie()),
+        Err(r) => r.into_problem(),
     }
-    app.audit(ActorKind::User, &p.username, if everywhere { "auth.sign_out_everywhere" } else { "auth.sign_out" }, &format!("user:{}", p.user_id), Outcome::Success, &p.source, None);
-    with_cookie(StatusCode::NO_CONTENT.into_response(), &ward_auth::session::clear_session_cookie())
 }
 
 #[derive(Deserialize)]
@@ -565,32 +681,40 @@ pub(crate) struct ReauthBody {
     code: String,
 }
 
+/// Password and a fresh code again, before a sensitive action.
+pub(crate) async fn reauth_step(app: &App, p: &Principal, headers: &HeaderMap, password: &str, code: &str) -> Result<(), Refusal> {
+    let user = match app.store.user(p.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(Refusal::Unauthorized),
+        Err(e) => return Err(Refusal::internal(&e)),
+    };
+    let (pw, phc) = (password.to_string(), user.password_hash.clone());
+    let ok_pw = tokio::task::spawn_blocking(move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await.unwrap_or(false);
+    let step = secret_of(app, &user).and_then(|s| ward_auth::totp::verify(&s, code, now_s(), user.totp_last_step.and_then(|x| u64::try_from(x).ok())).ok());
+    let fresh = match (ok_pw, step) {
+        (true, Some(step)) => app.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await.unwrap_or(false),
+        _ => false,
+    };
+    if !fresh {
+        return Err(second_factor_failed(app, &user, &p.source, "re-authentication refused").await);
+    }
+    if let Some(t) = session_token(headers) {
+        let _ = app.store.authenticate_session(&t.storage_hash(), "full").await;
+    }
+    app.audit(ActorKind::User, &p.username, "auth.reauth", &format!("user:{}", p.user_id), Outcome::Success, &p.source, None);
+    Ok(())
+}
+
 /// `POST /api/v1/reauth`: password and a fresh code again, before a sensitive action.
 pub(crate) async fn reauth(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<ReauthBody>) -> Response {
     let p = match app.principal(&method, &headers, peer).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let user = match app.store.user(p.user_id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return unauthorized(),
-        Err(e) => return crate::internal(&e),
-    };
-    let phc = user.password_hash.clone();
-    let ok_pw = tokio::task::spawn_blocking(move || ward_auth::password::verify(&b.password, &phc).unwrap_or(false)).await.unwrap_or(false);
-    let step = secret_of(&app, &user).and_then(|s| ward_auth::totp::verify(&s, &b.code, now_s(), user.totp_last_step.and_then(|x| u64::try_from(x).ok())).ok());
-    let fresh = match (ok_pw, step) {
-        (true, Some(step)) => app.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await.unwrap_or(false),
-        _ => false,
-    };
-    if !fresh {
-        return second_factor_failed(&app, &user, &p.source, "re-authentication refused").await;
+    match reauth_step(&app, &p, &headers, &b.password, &b.code).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_problem(),
     }
-    if let Some(t) = session_token(&headers) {
-        let _ = app.store.authenticate_session(&t.storage_hash(), "full").await;
-    }
-    app.audit(ActorKind::User, &p.username, "auth.reauth", &format!("user:{}", p.user_id), Outcome::Success, &p.source, None);
-    StatusCode::NO_CONTENT.into_response()
 }
 
 /// `GET /api/v1/me`: who I am, and my CSRF token.
@@ -599,6 +723,6 @@ pub(crate) async fn me(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectIn
         Ok(p) => p,
         Err(r) => return r,
     };
-    let csrf = session_token(&headers).map(|t| app.keys.csrf.token(&t)).unwrap_or_default();
+    let csrf = app.csrf_token(&headers);
     json(StatusCode::OK, serde_json::json!({ "username": p.username, "role": p.role.as_str(), "csrf_token": csrf }))
 }

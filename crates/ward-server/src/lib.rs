@@ -10,6 +10,7 @@ pub mod auth;
 mod tls;
 pub mod tokens;
 pub mod uplink;
+mod web;
 
 pub use tls::CertSource;
 
@@ -163,7 +164,7 @@ async fn not_found() -> Response {
 async fn headers_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("cache-control", HeaderValue::from_static("no-store"));
@@ -186,6 +187,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/v1/reauth", post(auth::reauth))
         .route("/api/v1/me", get(auth::me))
         .merge(api::routes())
+        .merge(web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), headers_mw))

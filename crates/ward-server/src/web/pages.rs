@@ -1,0 +1,733 @@
+//! The pages behind sign-in: the dashboard, the inventory and an asset's page, the findings
+//! queue and its actions, users, sensors, and the audit trail.
+
+use super::html::{Html, html};
+use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
+use crate::App;
+use crate::api::{ActionBody, NewUser, act_on_finding, asset_query, create_account, finding_query, finding_verb, visible_findings};
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use ward_auth::{Action, Resource, Role};
+use ward_store::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow};
+
+type Params = Query<HashMap<String, String>>;
+
+/// Most rows the dashboard reads to draw its charts.
+const DASHBOARD_ROWS: u64 = 20_000;
+
+const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
+const STATUSES: [&str; 4] = ["open", "acknowledged", "resolved", "accepted_risk"];
+
+fn severity_rank(s: &str) -> usize {
+    SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len())
+}
+
+async fn all_assets(app: &App) -> Result<Vec<AssetRow>, ward_store::StoreError> {
+    let mut out = Vec::new();
+    loop {
+        let page = app.store.assets(&AssetQuery { limit: ward_store::MAX_PAGE, offset: out.len() as u64, sort: AssetSort::Label, ..AssetQuery::default() }).await?;
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
+            return Ok(out);
+        }
+    }
+}
+
+async fn all_findings(app: &App) -> Result<Vec<FindingRow>, ward_store::StoreError> {
+    let mut out = Vec::new();
+    loop {
+        let page = app.store.findings(&FindingQuery { limit: ward_store::MAX_PAGE, offset: out.len() as u64, ..FindingQuery::default() }).await?;
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
+            return Ok(out);
+        }
+    }
+}
+
+/// Horizontal bars, one per (label, count, CSS class), as inline SVG.
+fn bar_chart(title: &str, rows: &[(String, u64, &'static str)]) -> Html {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let height = 24 * rows.len().max(1) + 4;
+    let mut h = Html::new();
+    html!(h, "<figure class=\"chart\"><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 480 {}\" width=\"480\" height=\"{}\">", title, title, height, height);
+    for (i, (label, n, class)) in rows.iter().enumerate() {
+        let y = 24 * i + 2;
+        let w = (280 * n).div_ceil(max);
+        html!(
+            h,
+            "<g class=\"{}\"><title>{}: {}</title><text x=\"150\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"160\" y=\"{}\" width=\"{}\" height=\"18\"></rect><text x=\"{}\" y=\"{}\">{}</text></g>",
+            class,
+            label,
+            n,
+            y + 14,
+            label,
+            y,
+            w,
+            160 + w + 6,
+            y + 14,
+            n
+        );
+    }
+    if rows.is_empty() {
+        html!(h, "<text x=\"10\" y=\"18\">nothing yet</text>");
+    }
+    html!(h, "</svg></figure>");
+    h
+}
+
+/// Findings first seen per day, the last 30 days up to the newest, as vertical bars.
+fn trend_chart(findings: &[FindingRow]) -> Html {
+    let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+    for f in findings {
+        *per_day.entry(f.first_seen.div_euclid(86_400 * 1_000_000_000)).or_default() += 1;
+    }
+    let mut h = Html::new();
+    html!(h, "<figure class=\"chart\"><figcaption>Findings first seen per day (last 30 days of data)</figcaption>");
+    let Some(&last) = per_day.keys().next_back() else {
+        html!(h, "<p>nothing yet</p></figure>");
+        return h;
+    };
+    let first = last - 29;
+    let max = per_day.range(first..).map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    html!(h, "<svg role=\"img\" aria-label=\"Findings first seen per day\" viewBox=\"0 0 480 160\" width=\"480\" height=\"160\" class=\"trend\">");
+    for (i, day) in (first..=last).enumerate() {
+        let n = per_day.get(&day).copied().unwrap_or(0);
+        let bar = (120 * n).div_ceil(max);
+        let (y, m, d) = super::civil(day);
+        html!(
+            h,
+            "<g><title>{}-{}-{}: {}</title><rect x=\"{}\" y=\"{}\" width=\"13\" height=\"{}\"></rect></g>",
+            format!("{y:04}"),
+            format!("{m:02}"),
+            format!("{d:02}"),
+            n,
+            i * 16,
+            130 - bar,
+            bar
+        );
+    }
+    let label = |day: i64| {
+        let (y, m, d) = super::civil(day);
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    html!(h, "<text x=\"0\" y=\"150\">{}</text><text x=\"480\" y=\"150\" text-anchor=\"end\">{}</text></svg></figure>", label(first), label(last));
+    h
+}
+
+/// `GET /`: devices by kind and by risk, open findings by severity, the trend.
+pub(crate) async fn dashboard(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Asset, "dashboard").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let assets = match all_assets(&app).await {
+        Ok(a) => a,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let findings = if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
+        match all_findings(&app).await {
+            Ok(f) => f,
+            Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+        }
+    } else {
+        Vec::new()
+    };
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    for a in &assets {
+        *kinds.entry(a.kind.as_str()).or_default() += 1;
+    }
+    let mut kinds: Vec<(String, u64, &'static str)> = kinds.into_iter().map(|(k, n)| (k.to_string(), n, "kind")).collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let live: Vec<&FindingRow> = findings.iter().filter(|f| f.status == "open" || f.status == "acknowledged").collect();
+    let mut by_sev = [0u64; 5];
+    let mut risk: HashMap<i64, usize> = HashMap::new();
+    for f in &live {
+        let r = severity_rank(&f.severity);
+        if let Some(slot) = by_sev.get_mut(r) {
+            *slot += 1;
+        }
+        if let Some(a) = f.asset {
+            let e = risk.entry(a).or_insert(r);
+            *e = (*e).min(r);
+        }
+    }
+    let sev_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().zip(by_sev).map(|(s, n)| (s.to_string(), n, sev_class(s))).collect();
+    let mut risk_counts = [0u64; 6];
+    for a in &assets {
+        let r = risk.get(&a.id).copied().unwrap_or(SEVERITIES.len());
+        if let Some(slot) = risk_counts.get_mut(r) {
+            *slot += 1;
+        }
+    }
+    let risk_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().chain(&["no open finding"]).zip(risk_counts).map(|(s, n)| (s.to_string(), n, sev_class(s))).collect();
+    let mut b = Html::new();
+    html!(
+        b,
+        "<section class=\"tiles\"><a class=\"tile\" href=\"/assets\"><strong>{}</strong> devices</a><a class=\"tile\" href=\"/findings?status=open\"><strong>{}</strong> open or acknowledged findings</a><a class=\"tile sev-critical\" href=\"/findings?status=open&amp;min_severity=high\"><strong>{}</strong> high or critical</a></section><section class=\"charts\">{}{}{}{}</section>",
+        assets.len(),
+        live.len(),
+        by_sev[0] + by_sev[1],
+        bar_chart("Devices by kind", &kinds),
+        bar_chart("Devices by risk (most severe open finding)", &risk_rows),
+        bar_chart("Open findings by severity", &sev_rows),
+        trend_chart(&findings)
+    );
+    page(StatusCode::OK, "Dashboard", Some(&v), &b)
+}
+
+fn sev_class(s: &str) -> &'static str {
+    match s {
+        "critical" => "sev-critical",
+        "high" => "sev-high",
+        "medium" => "sev-medium",
+        "low" => "sev-low",
+        "info" => "sev-info",
+        _ => "sev-none",
+    }
+}
+
+/// A link to this list with one parameter changed (and the page reset unless it is `offset`).
+fn with_param(base: &str, q: &HashMap<String, String>, key: &str, value: &str) -> String {
+    let mut q: BTreeMap<&str, &str> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if key != "offset" {
+        q.remove("offset");
+    }
+    q.insert(key, value);
+    let mut s = String::from(base);
+    let mut first = true;
+    for (k, v) in q.into_iter().filter(|(_, v)| !v.is_empty()) {
+        s.push(if first { '?' } else { '&' });
+        first = false;
+        s.push_str(&url_encode(k));
+        s.push('=');
+        s.push_str(&url_encode(v));
+    }
+    s
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn select(name: &str, current: &str, options: &[(&str, &str)]) -> Html {
+    let mut h = Html::new();
+    html!(h, "<select name=\"{}\">", name);
+    for (value, label) in options {
+        let selected = if *value == current { " selected" } else { "" };
+        html!(h, "<option value=\"{}\"{}>{}</option>", value, selected, label);
+    }
+    html!(h, "</select>");
+    h
+}
+
+fn pager(base: &str, q: &HashMap<String, String>, offset: u64, limit: u32, shown: usize, total: u64) -> Html {
+    let mut h = Html::new();
+    let limit = u64::from(if limit == 0 { 50 } else { limit.min(ward_store::MAX_PAGE) });
+    html!(h, "<nav class=\"pager\"><span>{} to {} of {}</span>", if shown == 0 { 0 } else { offset + 1 }, offset + shown as u64, total);
+    if offset > 0 {
+        html!(h, " <a rel=\"prev\" href=\"{}\">Previous</a>", with_param(base, q, "offset", &offset.saturating_sub(limit).to_string()));
+    }
+    if offset + (shown as u64) < total {
+        html!(h, " <a rel=\"next\" href=\"{}\">Next</a>", with_param(base, q, "offset", &(offset + limit).to_string()));
+    }
+    html!(h, "</nav>");
+    h
+}
+
+fn bad_filter(v: &Viewer) -> Response {
+    message(StatusCode::BAD_REQUEST, "Bad request", Some(v), "One of the filters has a value this page does not know.")
+}
+
+/// `GET /assets`: search, filter by kind, sort, page.
+pub(crate) async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Params) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Asset, "assets").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut query = match asset_query(&q) {
+        Ok(x) => x,
+        Err(_) => return bad_filter(&v),
+    };
+    if query.kind.as_deref() == Some("") {
+        query.kind = None;
+    }
+    let page_rows = match app.store.assets(&query).await {
+        Ok(p) => p,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let get = |k: &str| q.get(k).map_or("", String::as_str);
+    let mut b = Html::new();
+    html!(
+        b,
+        "<form method=\"get\" action=\"/assets\" class=\"filters\"><label>Search <input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"name, vendor, model, MAC, address, AE title\"></label><label>Kind <input name=\"kind\" value=\"{}\" placeholder=\"e.g. patient-monitor\"></label><label>Sort {}</label><label>Order {}</label><button type=\"submit\">Apply</button></form>",
+        get("q"),
+        get("kind"),
+        select("sort", get("sort"), &[("last_seen", "last seen"), ("label", "name"), ("kind", "kind"), ("manufacturer", "manufacturer"), ("bytes", "traffic")]),
+        select("order", get("order"), &[("desc", "descending"), ("asc", "ascending")])
+    );
+    if !get("q").is_empty() {
+        html!(b, "<p class=\"hint\">Devices matching <q class=\"search-term\">{}</q>:</p>", get("q"));
+    }
+    html!(b, "<table class=\"list\" id=\"assets\"><thead><tr><th>Name</th><th>Kind</th><th>Manufacturer</th><th>Model</th><th>Software</th><th>Confidence</th><th>Last seen</th><th>Traffic</th></tr></thead><tbody>");
+    for a in &page_rows.items {
+        html!(
+            b,
+            "<tr><td><a href=\"/assets/{}\">{}</a></td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.id,
+            a.label,
+            with_param("/assets", &q, "kind", &a.kind),
+            a.kind,
+            a.manufacturer.as_deref().unwrap_or("—"),
+            a.model.as_deref().unwrap_or("—"),
+            a.software_version.as_deref().unwrap_or("—"),
+            format!("{}%", a.confidence),
+            when(a.last_seen),
+            bytes(a.bytes)
+        );
+    }
+    html!(b, "</tbody></table>");
+    b.push(&pager("/assets", &q, query.offset, query.limit, page_rows.items.len(), page_rows.total));
+    page(StatusCode::OK, "Inventory", Some(&v), &b)
+}
+
+fn json_str(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn str_list(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().map(json_str).collect()).unwrap_or_default()
+}
+
+fn list_or_dash(items: &[String]) -> Html {
+    let mut h = Html::new();
+    if items.is_empty() {
+        html!(h, "—");
+    } else {
+        html!(h, "<ul class=\"inline\">");
+        for i in items {
+            html!(h, "<li>{}</li>", i);
+        }
+        html!(h, "</ul>");
+    }
+    h
+}
+
+/// `GET /assets/{id}`: identity with its evidence, addresses and names over time, protocols,
+/// peers, findings.
+pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Asset, &format!("asset:{id}")).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (row, detail, identifiers, history) = match app.store.asset(id).await {
+        Ok(x) => x,
+        Err(ward_store::StoreError::NotFound(_)) => return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such device."),
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let findings = if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
+        match app.store.findings(&FindingQuery { asset: Some(id), limit: 500, ..FindingQuery::default() }).await {
+            Ok(p) => visible_findings(&v.p, p.items),
+            Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+        }
+    } else {
+        Vec::new()
+    };
+    let dev = &detail["device"];
+    let mut b = Html::new();
+    html!(
+        b,
+        "<section><h2>Identity</h2><dl class=\"facts\"><dt>Kind</dt><dd id=\"asset-kind\">{}</dd><dt>Manufacturer</dt><dd>{}</dd><dt>Model</dt><dd>{}</dd><dt>Software</dt><dd>{}</dd><dt>Confidence</dt><dd>{}</dd><dt>Components</dt><dd>{}</dd><dt>First seen</dt><dd>{}</dd><dt>Last seen</dt><dd>{}</dd><dt>Traffic</dt><dd>{} packets, {}</dd></dl>",
+        row.kind,
+        row.manufacturer.as_deref().unwrap_or("—"),
+        row.model.as_deref().unwrap_or("—"),
+        row.software_version.as_deref().unwrap_or("—"),
+        format!("{}%", row.confidence),
+        list_or_dash(&str_list(&dev["components"])),
+        when(row.first_seen),
+        when(row.last_seen),
+        row.packets,
+        bytes(row.bytes)
+    );
+    html!(b, "<h3>Evidence</h3><table class=\"list\"><thead><tr><th>Clue</th><th>Observed</th><th>Says</th><th>Weight</th><th>Source</th></tr></thead><tbody>");
+    for e in dev["evidence"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let says: Vec<String> = e["says"].as_object().map(|o| o.iter().map(|(k, v)| format!("{k} = {}", json_str(v))).collect()).unwrap_or_default();
+        html!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", json_str(&e["clue"]), json_str(&e["value"]), says.join("; "), json_str(&e["weight"]), json_str(&e["source"]));
+    }
+    html!(b, "</tbody></table></section>");
+    html!(b, "<section><h2>Addresses and names</h2><table class=\"list\"><thead><tr><th>Kind</th><th>Value</th></tr></thead><tbody>");
+    for (k, val) in &identifiers {
+        html!(b, "<tr><td>{}</td><td>{}</td></tr>", k, val);
+    }
+    html!(b, "</tbody></table><h3>Over time</h3><table class=\"list\"><thead><tr><th>When</th><th>What</th><th>Before</th><th>After</th></tr></thead><tbody>");
+    for h in &history {
+        html!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", when(h.at), h.field, h.old_value.as_deref().unwrap_or("(added)"), h.new_value.as_deref().unwrap_or("(moved to another device)"));
+    }
+    if history.is_empty() {
+        html!(b, "<tr><td colspan=\"4\">no change recorded</td></tr>");
+    }
+    html!(b, "</tbody></table></section>");
+    html!(
+        b,
+        "<section><h2>Protocols</h2><dl class=\"facts\"><dt>As client</dt><dd>{}</dd><dt>As server</dt><dd>{}</dd><dt>HL7 applications</dt><dd>{}</dd><dt>DICOM AE titles</dt><dd>{}</dd><dt>MQTT client ids</dt><dd>{}</dd><dt>TLS clients (JA4)</dt><dd>{}</dd></dl></section>",
+        list_or_dash(&str_list(&detail["protocols"]["client"])),
+        list_or_dash(&str_list(&detail["protocols"]["server"])),
+        list_or_dash(&str_list(&detail["hl7_applications"])),
+        list_or_dash(&str_list(&detail["dicom_ae_titles"])),
+        list_or_dash(&str_list(&detail["mqtt_client_ids"])),
+        list_or_dash(&str_list(&detail["tls_ja4"]))
+    );
+    html!(b, "<section><h2>Peers</h2><p>{} distinct peers in the last report.</p>{}</section>", json_str(&detail["peer_count"]), list_or_dash(&str_list(&detail["peers"])));
+    if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
+        html!(b, "<section><h2>Findings</h2>");
+        b.push(&findings_table(&v, &findings, &format!("/assets/{id}")));
+        html!(b, "</section>");
+    }
+    page(StatusCode::OK, &row.label, Some(&v), &b)
+}
+
+/// Actions the page offers for a finding in `status` (the store's lifecycle decides in the end).
+fn offered(status: &str) -> Vec<&'static str> {
+    let mut a = Vec::new();
+    if status == "open" {
+        a.push("acknowledge");
+    }
+    if matches!(status, "open" | "acknowledged" | "accepted_risk") {
+        a.push("resolve");
+    }
+    if matches!(status, "acknowledged" | "resolved" | "accepted_risk") {
+        a.push("reopen");
+    }
+    if matches!(status, "open" | "acknowledged") {
+        a.push("accept-risk");
+    }
+    a
+}
+
+fn verb_policy(verb: &str) -> Action {
+    match verb {
+        "acknowledge" => Action::Acknowledge,
+        "accept-risk" => Action::AcceptRisk,
+        "assign" => Action::Assign,
+        "comment" => Action::Comment,
+        _ => Action::Resolve,
+    }
+}
+
+fn action_forms(v: &Viewer, f: &FindingRow, back: &str) -> Html {
+    let may = |verb: &str| ward_auth::allowed(v.p.role, verb_policy(verb), Resource::Finding);
+    let mut h = Html::new();
+    let hidden = |h: &mut Html| html!(h, "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\">", v.csrf, back);
+    for verb in offered(&f.status) {
+        if !may(verb) {
+            continue;
+        }
+        html!(h, "<form method=\"post\" action=\"/findings/{}/{}\" class=\"act\">", f.id, verb);
+        hidden(&mut h);
+        match verb {
+            "resolve" => html!(h, "<input name=\"text\" placeholder=\"what was done (optional)\" aria-label=\"resolution note\">"),
+            "accept-risk" => html!(h, "<input name=\"reason\" placeholder=\"reason\" required aria-label=\"reason\"><input type=\"date\" name=\"until\" required aria-label=\"until\">"),
+            _ => {}
+        }
+        let label = match verb {
+            "acknowledge" => "Acknowledge",
+            "resolve" => "Resolve",
+            "reopen" => "Reopen",
+            _ => "Accept risk",
+        };
+        html!(h, "<button type=\"submit\" name=\"do\" value=\"{}\">{}</button></form>", verb, label);
+    }
+    if may("assign") {
+        html!(h, "<form method=\"post\" action=\"/findings/{}/assign\" class=\"act\">", f.id);
+        hidden(&mut h);
+        html!(h, "<input name=\"assignee\" value=\"{}\" placeholder=\"user name (empty: nobody)\" aria-label=\"assignee\"><button type=\"submit\">Assign</button></form>", f.assignee.as_deref().unwrap_or(""));
+    }
+    if may("comment") {
+        html!(h, "<form method=\"post\" action=\"/findings/{}/comment\" class=\"act\">", f.id);
+        hidden(&mut h);
+        html!(h, "<input name=\"text\" placeholder=\"comment\" required aria-label=\"comment\"><button type=\"submit\">Comment</button></form>");
+    }
+    h
+}
+
+fn findings_table(v: &Viewer, items: &[FindingRow], back: &str) -> Html {
+    let mut b = Html::new();
+    html!(b, "<table class=\"list findings\" id=\"findings\"><thead><tr><th>Severity</th><th>Finding</th><th>Device</th><th>Protocol</th><th>Status</th><th>Assignee</th><th>Last seen</th><th>Seen</th><th>Actions</th></tr></thead><tbody>");
+    for f in items {
+        let mut evidence = Html::new();
+        if !f.evidence.is_empty() || !f.remediation.is_empty() {
+            html!(evidence, "<details><summary>Evidence and remedy</summary><dl class=\"facts\">");
+            for (k, val) in &f.evidence {
+                html!(evidence, "<dt>{}</dt><dd>{}</dd>", k, val);
+            }
+            html!(evidence, "</dl><p>{}</p></details>", f.remediation);
+        }
+        let device = match (f.asset, &f.asset_label) {
+            (Some(a), label) => {
+                let mut h = Html::new();
+                html!(h, "<a href=\"/assets/{}\">{}</a>", a, label.as_deref().unwrap_or("device"));
+                h
+            }
+            (None, _) => Html::text("—"),
+        };
+        html!(
+            b,
+            "<tr id=\"finding-{}\" data-status=\"{}\"><td><span class=\"badge {}\">{}</span></td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"status\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.id,
+            f.status,
+            sev_class(&f.severity),
+            f.severity,
+            f.title,
+            evidence,
+            device,
+            f.protocol.as_deref().unwrap_or("—"),
+            f.status.replace('_', " "),
+            f.status_reason.as_deref().map(|r| format!(" ({r})")),
+            f.assignee.as_deref().unwrap_or("—"),
+            when(f.last_seen),
+            f.occurrences,
+            action_forms(v, f, back)
+        );
+    }
+    if items.is_empty() {
+        html!(b, "<tr><td colspan=\"9\">no finding</td></tr>");
+    }
+    html!(b, "</tbody></table>");
+    b
+}
+
+/// `GET /findings`: the queue, filtered by status, least severity and kind.
+pub(crate) async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(mut q): Params) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Finding, "findings").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    // An empty select means "any".
+    q.retain(|_, val| !val.is_empty());
+    let query = match finding_query(&q) {
+        Ok(x) => x,
+        Err(_) => return bad_filter(&v),
+    };
+    let rows = match app.store.findings(&query).await {
+        Ok(p) => p,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let get = |k: &str| q.get(k).map_or("", String::as_str);
+    let mut statuses: Vec<(&str, &str)> = vec![("", "any")];
+    statuses.extend(STATUSES.iter().map(|s| (*s, *s)));
+    let mut sevs: Vec<(&str, &str)> = vec![("", "any")];
+    sevs.extend(SEVERITIES.iter().rev().map(|s| (*s, *s)));
+    let mut b = Html::new();
+    html!(
+        b,
+        "<form method=\"get\" action=\"/findings\" class=\"filters\"><label>Status {}</label><label>At least {}</label><label>Kind <input name=\"kind\" value=\"{}\" placeholder=\"e.g. cleartext-credentials\"></label><label>Sort {}</label>",
+        select("status", get("status"), &statuses),
+        select("min_severity", get("min_severity"), &sevs),
+        get("kind"),
+        select("sort", get("sort"), &[("severity", "severity"), ("last_seen", "last seen"), ("first_seen", "first seen"), ("occurrences", "occurrences")])
+    );
+    if let Some(a) = q.get("asset") {
+        html!(b, "<input type=\"hidden\" name=\"asset\" value=\"{}\">", a);
+    }
+    html!(b, "<button type=\"submit\">Apply</button></form>");
+    if let Some(done) = q.get("done") {
+        html!(b, "<p class=\"notice\" role=\"status\">Done: {}.</p>", done);
+    }
+    let back = with_param("/findings", &q, "done", "");
+    b.push(&findings_table(&v, &visible_findings(&v.p, rows.items.clone()), &back));
+    b.push(&pager("/findings", &q, query.offset, query.limit, rows.items.len(), rows.total));
+    page(StatusCode::OK, "Findings", Some(&v), &b)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FindingForm {
+    csrf: String,
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    reason: Option<String>,
+    /// `YYYY-MM-DD`: the acceptance ends at the end of that day (UTC).
+    #[serde(default)]
+    until: Option<String>,
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+fn end_of_day(date: &str) -> Option<i64> {
+    let mut it = date.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    Some((days_from_civil(y, m, d) + 1) * 86_400 - 1)
+}
+
+/// `POST /findings/{id}/{action}`: one step of the lifecycle, then back to the list.
+pub(crate) async fn finding_action(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path((id, verb)): Path<(i64, String)>, Form(f): Form<FindingForm>) -> Response {
+    let v = match actor(&app, &headers, peer, &f.csrf).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body = ActionBody {
+        reason: f.reason.clone().filter(|s| !s.is_empty()),
+        until: f.until.as_deref().and_then(end_of_day),
+        assignee: f.assignee.clone().filter(|s| !s.trim().is_empty()),
+        text: f.text.clone().filter(|s| !s.is_empty()),
+    };
+    let Some((policy_action, action)) = finding_verb(&verb, &body) else {
+        return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such action on a finding.");
+    };
+    let back = safe_next(&f.back);
+    match act_on_finding(&app, &v.p, id, &verb, policy_action, &action, body.reason.as_deref()).await {
+        Ok(()) => {
+            let sep = if back.contains('?') { '&' } else { '?' };
+            Redirect::to(&format!("{back}{sep}done={}", url_encode(&format!("{verb} finding {id}")))).into_response()
+        }
+        Err(r) => refused(r, Some(&v), back),
+    }
+}
+
+/// `GET /users`: the accounts; an administrator also gets the form to make one.
+pub(crate) async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Params) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::User, "users").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let list = match app.store.users().await {
+        Ok(l) => l,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let mut b = Html::new();
+    if let Some(c) = q.get("created") {
+        html!(b, "<p class=\"notice\" role=\"status\">Account {} created. Give them the password another way; they set up their authenticator at their first sign-in.</p>", c);
+    }
+    html!(b, "<table class=\"list\" id=\"users\"><thead><tr><th>User</th><th>Role</th><th>Care unit</th><th>Second factor</th><th>State</th><th>Created</th></tr></thead><tbody>");
+    for u in &list {
+        html!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            u.username,
+            u.role.replace('_', " "),
+            u.care_unit.as_deref().unwrap_or("—"),
+            if u.totp_enrolled { "enrolled" } else { "not yet" },
+            if u.disabled { "disabled" } else { "active" },
+            when(u.created_at)
+        );
+    }
+    html!(b, "</tbody></table>");
+    if ward_auth::allowed(v.p.role, Action::Create, Resource::User) {
+        let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.as_str(), r.as_str())).collect();
+        html!(
+            b,
+            "<h2>New account</h2><form method=\"post\" action=\"/users\" class=\"stack narrow\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label>User name <input name=\"username\" required pattern=\"[A-Za-z0-9._@-]{{2,64}}\"></label><label>Role {}</label><label>Care unit (clinicians) <input name=\"care_unit\"></label><label>Initial password (at least 12 characters) <input type=\"password\" name=\"password\" autocomplete=\"new-password\" minlength=\"12\" required></label><button type=\"submit\">Create</button></form>",
+            v.csrf,
+            select("role", "auditor", &roles)
+        );
+    }
+    page(StatusCode::OK, "Users and roles", Some(&v), &b)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserForm {
+    csrf: String,
+    username: String,
+    role: String,
+    password: String,
+    #[serde(default)]
+    care_unit: String,
+}
+
+/// `POST /users`: a new account (an administrator's, with a fresh sign-in).
+pub(crate) async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(f): Form<UserForm>) -> Response {
+    let v = match actor(&app, &headers, peer, &f.csrf).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let care_unit = Some(f.care_unit.trim().to_string()).filter(|c| !c.is_empty());
+    let new = NewUser { username: f.username, role: f.role, password: f.password, care_unit };
+    match create_account(&app, &v.p, &new).await {
+        Ok(_) => Redirect::to(&format!("/users?created={}", url_encode(&new.username))).into_response(),
+        Err(r) => refused(r, Some(&v), "/users"),
+    }
+}
+
+/// `GET /sensors`: how to connect a sensor.
+pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Sensor, "sensors").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("SERVER:PORT");
+    let scheme = if app.https { "https" } else { "http" };
+    let mut b = Html::new();
+    html!(
+        b,
+        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Listing and revoking tokens from this page is not built yet.</p>",
+        scheme,
+        host
+    );
+    page(StatusCode::OK, "Sensors and tokens", Some(&v), &b)
+}
+
+/// `GET /audit`: the trail, newest first.
+pub(crate) async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Params) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Audit, "audit").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let records = match app.audit.recent(1000) {
+        Ok(r) => r,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let outcome = q.get("outcome").map_or("", String::as_str);
+    let mut b = Html::new();
+    html!(
+        b,
+        "<form method=\"get\" action=\"/audit\" class=\"filters\"><label>Outcome {}</label><button type=\"submit\">Apply</button></form><table class=\"list\" id=\"audit\"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Outcome</th><th>From</th><th>Why</th></tr></thead><tbody>",
+        select("outcome", outcome, &[("", "any"), ("success", "success"), ("failure", "failure"), ("denied", "denied")])
+    );
+    for (i, r) in &records {
+        let o = serde_json::to_value(r.outcome).ok().map(|x| json_str(&x)).unwrap_or_default();
+        if !outcome.is_empty() && o != outcome {
+            continue;
+        }
+        html!(
+            b,
+            "<tr class=\"outcome-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            o,
+            i,
+            when(r.time_ms.saturating_mul(1_000_000)),
+            r.actor,
+            r.action,
+            r.subject,
+            o,
+            r.source.as_deref().unwrap_or("—"),
+            r.reason.as_deref().unwrap_or("")
+        );
+    }
+    html!(b, "</tbody></table>");
+    page(StatusCode::OK, "Audit trail", Some(&v), &b)
+}

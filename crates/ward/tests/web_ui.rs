@@ -1,0 +1,210 @@
+//! The web UI of `ward server`: every page sends the security headers and escapes every value
+//! (a `<script>` in a search, a filter or an assignee comes back as text); forms need the
+//! session's CSRF token and this origin; and, end to end in headless Chromium (Debian's
+//! `chromium` driven by `tests/e2e/ui.mjs` with playwright-core), an administrator signs in with
+//! a TOTP code, browses the inventory to a device, acknowledges a finding, and an auditor's
+//! attempt at the same action is refused with a 403 page and shows in the audit trail.
+//!
+//! Needs `node` and `/usr/bin/chromium` (`scripts/test.sh` installs them); the test fails,
+//! never skips, without them.
+
+mod common;
+
+use common::server::{Server, start};
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use ward_auth::totp::{TotpSecret, code_for_step, step_at};
+
+const ADMIN_PW: &str = "correct horse battery staple 7";
+const AUDITOR_PW: &str = "Quiet-Lantern-Harbour-42";
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+/// Enrol TOTP over the API on a session at the password stage, with the previous step's code
+/// (so the browser can use the current one); returns the base32 secret and the CSRF token.
+fn enrol(s: &Server, jar: &Path) -> (String, String) {
+    let (st, body) = s.curl(jar, "GET", "/api/v1/login/enrol", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let uri = json(&body)["otpauth_uri"].as_str().expect("uri").to_string();
+    let b32 = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).expect("secret").to_string();
+    let secret = TotpSecret::from_base32(&b32).expect("base32");
+    let code = code_for_step(&secret, step_at(now()).expect("step") - 1).to_string();
+    let (st, body) = s.curl(jar, "POST", "/api/v1/login/enrol", &[], Some(&format!("{{\"code\":\"{code}\"}}")));
+    assert_eq!(st, 200, "{body}");
+    (b32, json(&body)["csrf_token"].as_str().expect("csrf").to_string())
+}
+
+/// A page through curl: (status, lower-cased headers, body). `form`: url-encoded POST body.
+fn fetch(s: &Server, jar: &Path, path: &str, form: Option<&str>, extra: &[&str]) -> (u16, String, String) {
+    let mut c = Command::new("curl");
+    c.args(["-s", "--max-time", "30", "--cacert"]).arg(s.data.join("tls/cert.pem"));
+    c.arg("-b").arg(jar).arg("-c").arg(jar).args(["-D", "-", "-o", "-"]);
+    for h in extra {
+        c.args(["-H", h]);
+    }
+    if let Some(f) = form {
+        c.args(["--data-binary", f]);
+    }
+    let o = c.arg(format!("https://{}{path}", s.addr)).output().expect("curl runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The value of `<meta name="csrf-token" content="...">`.
+fn page_csrf(body: &str) -> String {
+    body.split("name=\"csrf-token\" content=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf meta").to_string()
+}
+
+fn require_tools() {
+    let node = Command::new("node").arg("--version").output();
+    assert!(node.is_ok_and(|o| o.status.success()), "node is required for the browser test (scripts/test.sh installs nodejs)");
+    assert!(Path::new("/usr/bin/chromium").exists(), "/usr/bin/chromium is required for the browser test (scripts/test.sh installs Debian's chromium)");
+    let e2e = root().join("tests/e2e");
+    if !e2e.join("node_modules/playwright-core").exists() {
+        let st = Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&e2e).status().expect("npm runs");
+        assert!(st.success(), "npm ci in tests/e2e failed");
+    }
+}
+
+#[test]
+fn pages_headers_escaping_and_the_browser_flow() {
+    require_tools();
+    let dir = scratch("web-ui");
+    let s = start(&dir.join("data"));
+    let setup = s.setup.clone().expect("setup token");
+    let jar = dir.join("admin.jar");
+    let anon = dir.join("anon.jar");
+
+    // Before any account: /setup serves the form; other pages send to /login.
+    let (st, head, body) = fetch(&s, &anon, "/setup", None, &[]);
+    assert_eq!(st, 200);
+    assert!(body.contains("id=\"setup-token\"") && head.contains("content-security-policy: default-src 'none'; script-src 'self'"), "{head}");
+    let (st, head, _) = fetch(&s, &anon, "/findings", None, &[]);
+    assert_eq!(st, 303);
+    assert!(head.contains("location: /login"), "{head}");
+
+    // The first administrator through the setup form (as the browser posts it), then TOTP
+    // enrolment over the API (the same session).
+    let form = format!("token={}&username=admin&password={}", url_encode(&setup), url_encode(ADMIN_PW));
+    let (st, head, _) = fetch(&s, &jar, "/setup", Some(&form), &[]);
+    assert_eq!(st, 303, "{head}");
+    assert!(head.contains("location: /login/enrol") && head.contains("set-cookie: __host-ward_session="), "{head}");
+    let (st, _, body) = fetch(&s, &jar, "/login/enrol", None, &[]);
+    assert_eq!(st, 200);
+    assert!(body.contains("<svg") && body.contains("id=\"totp-secret\""), "the enrolment page shows a QR code and the key");
+    let (admin_totp, _) = enrol(&s, &jar);
+
+    // Data: a sensor's report.
+    let (c, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    let sensor = String::from_utf8(out).expect("utf8").trim().to_string();
+    let report = dir.join("report.json");
+    let (c, _, err) = ward(&["analyze", "-f", "json", "--no-progress", "-o", &report.display().to_string(), &root().join("tests/pcap/lan/hospital-devices/input.pcap").display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    let body = std::fs::read_to_string(&report).expect("report");
+    let (st, _) = s.curl(&anon, "POST", "/api/v1/ingest", &[&format!("Authorization: Bearer {sensor}"), "Ward-Batch: b1"], Some(&body));
+    assert_eq!(st, 200);
+
+    // An auditor, made by the administrator through the users form (fresh after enrolment).
+    let (_, _, users) = fetch(&s, &jar, "/users", None, &[]);
+    let csrf = page_csrf(&users);
+    let form = format!("csrf={csrf}&username=ann.auditor&role=auditor&care_unit=&password={}", url_encode(AUDITOR_PW));
+    let (st, head, body) = fetch(&s, &jar, "/users", Some(&form), &[]);
+    assert_eq!(st, 303, "{head}{body}");
+    let ajar = dir.join("auditor.jar");
+    let (st, body) = s.curl(&ajar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"ann.auditor","password":"{AUDITOR_PW}"}}"#)));
+    assert_eq!((st, json(&body)["next"].as_str()), (200, Some("enrol")));
+    let (auditor_totp, _) = enrol(&s, &ajar);
+
+    // Every page: 200 with the security headers.
+    let (_, assets) = s.curl(&jar, "GET", "/api/v1/assets?limit=1", &[], None);
+    let asset_id = json(&assets)["items"][0]["id"].as_i64().expect("an asset");
+    let pages = ["/", "/assets", &format!("/assets/{asset_id}"), "/findings", "/users", "/sensors", "/audit", "/reauth?next=/users", "/static/ward.css", "/static/ward.js"];
+    for p in pages {
+        let (st, head, body) = fetch(&s, &jar, p, None, &[]);
+        assert_eq!(st, 200, "{p}: {body}");
+        for h in [
+            "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "x-content-type-options: nosniff",
+            "referrer-policy: no-referrer",
+            "strict-transport-security: max-age=",
+            "cache-control: no-store",
+        ] {
+            assert!(head.contains(h), "{p} lacks {h}: {head}");
+        }
+        if !p.starts_with("/static/") {
+            assert!(head.contains("content-type: text/html; charset=utf-8"), "{p}");
+            assert!(!body.contains(" style=\"") && !body.contains("<script>"), "{p}: no inline style or script (the CSP forbids them)");
+        }
+    }
+    let (_, _, dash) = fetch(&s, &jar, "/", None, &[]);
+    assert!(dash.matches("<svg").count() >= 4, "the dashboard's four charts");
+
+    // No value is rendered unescaped: a search, a filter, an assignee.
+    let evil = "<script>alert(1)</script>";
+    let (_, _, body) = fetch(&s, &jar, &format!("/assets?q={}", url_encode(evil)), None, &[]);
+    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !body.contains(evil), "the search term is escaped");
+    let (_, _, body) = fetch(&s, &jar, &format!("/findings?kind={}", url_encode("\"><img src=x onerror=alert(1)>")), None, &[]);
+    assert!(body.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;") && !body.contains("<img src=x"), "the filter is escaped");
+    let (_, findings) = s.curl(&jar, "GET", "/api/v1/findings?status=open&limit=500", &[], None);
+    let items = json(&findings)["items"].as_array().expect("items").clone();
+    let fid = items.last().and_then(|f| f["id"].as_i64()).expect("an open finding");
+    let (_, _, page) = fetch(&s, &jar, "/findings", None, &[]);
+    let csrf = page_csrf(&page);
+    let form = format!("csrf={csrf}&back=%2Ffindings&assignee={}", url_encode(evil));
+    let (st, head, _) = fetch(&s, &jar, &format!("/findings/{fid}/assign"), Some(&form), &[]);
+    assert_eq!(st, 303, "{head}");
+    let (_, _, body) = fetch(&s, &jar, "/findings?status=open&limit=500", None, &[]);
+    assert!(body.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"") && !body.contains(evil), "the assignee is escaped");
+
+    // Forms need the CSRF token and this origin.
+    let form = "csrf=AAAA&back=%2Ffindings";
+    let (st, _, _) = fetch(&s, &jar, &format!("/findings/{fid}/acknowledge"), Some(form), &[]);
+    assert_eq!(st, 403, "a wrong CSRF token is refused");
+    let form = format!("csrf={csrf}&back=%2Ffindings");
+    let (st, _, _) = fetch(&s, &jar, &format!("/findings/{fid}/acknowledge"), Some(&form), &["Origin: https://evil.example"]);
+    assert_eq!(st, 403, "a form from another origin is refused");
+    let (st, _, _) = fetch(&s, &jar, "/login", Some("username=admin&password=x"), &["Origin: https://evil.example"]);
+    assert_eq!(st, 403, "a sign-in form from another origin is refused");
+
+    // The browser.
+    let o = Command::new("node")
+        .arg(root().join("tests/e2e/ui.mjs"))
+        .env("WARD_URL", format!("https://{}", s.addr))
+        .env("WARD_ADMIN", "admin")
+        .env("WARD_ADMIN_PASSWORD", ADMIN_PW)
+        .env("WARD_ADMIN_TOTP", &admin_totp)
+        .env("WARD_AUDITOR", "ann.auditor")
+        .env("WARD_AUDITOR_PASSWORD", AUDITOR_PW)
+        .env("WARD_AUDITOR_TOTP", &auditor_totp)
+        .output()
+        .expect("node runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("{out}");
+    assert!(o.status.success(), "the browser test failed:\n{out}\n{err}");
+    assert!(out.contains("checks passed"));
+
+    // The trail saw it all, with no secret in it.
+    let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
+    assert!(audit.contains("\"actor\":\"ann.auditor\",\"action\":\"finding.acknowledge\"") && audit.contains("\"outcome\":\"denied\""));
+    assert!(audit.contains("\"actor\":\"admin\",\"action\":\"auth.csrf\""), "the bad CSRF token is audited");
+    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_totp, &auditor_totp] {
+        assert!(!audit.contains(secret), "a secret leaked into the trail");
+    }
+    assert!(s.stop().success());
+}

@@ -1,0 +1,171 @@
+// End-to-end test of ward server's web UI in headless Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core: no browser download). Run by crates/ward/tests/web_ui.rs, which
+// starts the server and makes the accounts; by hand:
+//
+//   WARD_URL=https://127.0.0.1:8443 WARD_ADMIN=admin WARD_ADMIN_PASSWORD=... WARD_ADMIN_TOTP=BASE32 \
+//   WARD_AUDITOR=ann WARD_AUDITOR_PASSWORD=... WARD_AUDITOR_TOTP=BASE32 node tests/e2e/ui.mjs
+//
+// The server's certificate is self-signed: the browser context ignores certificate errors
+// (WARD_IGNORE_HTTPS_ERRORS=0 to trust the system store instead). TOTP codes are computed here
+// (RFC 6238, HMAC-SHA1, 30 s, 6 digits) from the secrets given; each code is accepted once per
+// account, so a refused code is retried once with the next time step.
+import { chromium } from "playwright-core";
+import { createHmac } from "node:crypto";
+
+const env = (k, d) => {
+  const v = process.env[k] ?? d;
+  if (v === undefined) throw new Error(`missing ${k}`);
+  return v;
+};
+const URL_ = env("WARD_URL").replace(/\/$/, "");
+const admin = { user: env("WARD_ADMIN"), password: env("WARD_ADMIN_PASSWORD"), totp: env("WARD_ADMIN_TOTP") };
+const auditor = { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
+
+let passed = 0;
+function check(cond, what) {
+  if (!cond) throw new Error(`FAILED: ${what}`);
+  passed += 1;
+  console.log(`e2e ok: ${what}`);
+}
+
+function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0, value = 0;
+  const out = [];
+  for (const c of text.replace(/[=\s]/g, "").toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error("not base32");
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 4226 §5.3 over the RFC 6238 time step.
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", base32(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const word = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(word % 1_000_000).padStart(6, "0");
+}
+const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function signIn(browser, who) {
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => {
+    throw new Error(`unexpected dialog: ${d.message()}`);
+  });
+  await page.goto(`${URL_}/`);
+  check(new URL(page.url()).pathname === "/login", `${who.user}: not signed in, / sends to /login`);
+  await page.fill("input[name=username]", who.user);
+  await page.fill("input[name=password]", who.password);
+  await Promise.all([page.waitForURL(/\/login\/totp$/), page.click("form[action='/login'] button[type=submit]")]);
+  check(true, `${who.user}: the password leads to the second factor`);
+  for (let attempt = 0; ; attempt++) {
+    await page.fill("input[name=code]", totp(who.totp, stepNow()));
+    await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login/totp'] button[type=submit]")]);
+    if (new URL(page.url()).pathname === "/") break;
+    if (attempt >= 1) throw new Error(`${who.user}: TOTP sign-in refused twice`);
+    // This step's code was spent already (by the test's own API calls): wait for the next one.
+    const next = (stepNow() + 1) * 30 * 1000;
+    await sleep(next - Date.now() + 200);
+    await page.goto(`${URL_}/login/totp`);
+  }
+  check((await page.textContent("h1")) === "Dashboard", `${who.user}: signed in with a TOTP code, on the dashboard`);
+  return { ctx, page };
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  // Chromium's sandbox cannot start as root (CI runs as root).
+  chromiumSandbox: !(process.getuid && process.getuid() === 0),
+});
+try {
+  // The administrator: dashboard, inventory, an asset, then acknowledges a finding.
+  const a = await signIn(browser, admin);
+  let page = a.page;
+  check((await page.locator("figure.chart svg").count()) >= 3, "the dashboard draws its charts (devices by kind and risk, findings by severity)");
+  await page.click("header nav a[href='/assets']");
+  await page.waitForURL(/\/assets$/);
+  const rows = await page.locator("#assets tbody tr").count();
+  check(rows > 1, `the inventory lists devices (${rows} on the first page)`);
+  await page.selectOption("select[name=sort]", "label");
+  await page.waitForURL(/sort=label/);
+  const firstName = (await page.locator("#assets tbody tr td a").first().textContent()).trim();
+  await page.fill("input[name=q]", firstName);
+  await Promise.all([page.waitForURL(/q=/), page.click("form.filters button[type=submit]")]);
+  check((await page.locator("#assets tbody tr").count()) >= 1, `searching the inventory for ${firstName} finds it`);
+  await Promise.all([page.waitForURL(/\/assets\/\d+$/), page.locator("#assets tbody tr td a").first().click()]);
+  check((await page.textContent("h1")).trim() === firstName, `the asset page of ${firstName} opens`);
+  for (const h of ["Identity", "Addresses and names", "Protocols", "Peers", "Findings"]) {
+    check((await page.locator("h2", { hasText: h }).count()) === 1, `the asset page shows ${h}`);
+  }
+
+  await page.goto(`${URL_}/findings?status=open&min_severity=high`);
+  const row = page.locator("#findings tbody tr[data-status=open]").first();
+  const rowId = await row.getAttribute("id");
+  const fid = rowId.replace("finding-", "");
+  check(/^\d+$/.test(fid), `an open high finding is listed (${fid})`);
+  await Promise.all([page.waitForURL(/done=/), row.locator("form[action$='/acknowledge'] button").click()]);
+  check((await page.textContent(".notice")).includes(`acknowledge finding ${fid}`), `finding ${fid} acknowledged through its form`);
+  await page.goto(`${URL_}/findings?status=acknowledged`);
+  check((await page.getAttribute(`#finding-${fid}`, "data-status")) === "acknowledged", `finding ${fid} is now acknowledged`);
+
+  // Another open finding for the auditor to try.
+  await page.goto(`${URL_}/findings?status=open`);
+  const other = (await page.locator("#findings tbody tr[data-status=open]").first().getAttribute("id")).replace("finding-", "");
+
+  // The auditor: may read, may not acknowledge. The page offers no button; the same request,
+  // sent from the page with the auditor's own session and CSRF token, is refused.
+  const b = await signIn(browser, auditor);
+  page = b.page;
+  await page.goto(`${URL_}/findings?status=open`);
+  check((await page.locator(`#finding-${other} form[action$='/acknowledge']`).count()) === 0, "the auditor is offered no acknowledge button");
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/findings/${other}/acknowledge`) && r.request().method() === "POST"),
+    page.evaluate((id) => {
+      const f = document.createElement("form");
+      f.method = "post";
+      f.action = `/findings/${id}/acknowledge`;
+      const csrf = document.createElement("input");
+      csrf.type = "hidden";
+      csrf.name = "csrf";
+      csrf.value = document.querySelector("meta[name=csrf-token]").content;
+      f.appendChild(csrf);
+      document.body.appendChild(f);
+      f.submit();
+    }, other),
+  ]);
+  await page.waitForLoadState("load");
+  check(resp.status() === 403, `the auditor's acknowledge of finding ${other} is refused with 403`);
+  check((await page.textContent("h1")) === "Not allowed", "the refusal is a page saying so");
+  await page.goto(`${URL_}/findings?status=open`);
+  check((await page.getAttribute(`#finding-${other}`, "data-status")) === "open", `finding ${other} is still open`);
+
+  // The trail shows the denial (the auditor may read it) and the administrator's acknowledgement.
+  await page.goto(`${URL_}/audit?outcome=denied`);
+  const denied = page.locator("#audit tbody tr", { hasText: `finding:${other}` }).filter({ hasText: auditor.user }).filter({ hasText: "finding.acknowledge" });
+  check((await denied.count()) >= 1, "the audit page shows the auditor's denied acknowledge");
+  await page.goto(`${URL_}/audit`);
+  const done = page.locator("#audit tbody tr.outcome-success", { hasText: `finding:${fid}` }).filter({ hasText: admin.user });
+  check((await done.count()) >= 1, "the audit page shows the administrator's acknowledgement");
+
+  // Signing out ends the session.
+  await Promise.all([page.waitForURL(/\/login$/), page.click("form.signout button")]);
+  await page.goto(`${URL_}/findings`);
+  check(new URL(page.url()).pathname === "/login", "after signing out, pages send to /login");
+  await a.ctx.close();
+  await b.ctx.close();
+  console.log(`e2e: ${passed} checks passed`);
+} finally {
+  await browser.close();
+}
