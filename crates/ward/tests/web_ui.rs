@@ -178,7 +178,7 @@ fn pages_headers_escaping_and_the_browser_flow() {
     let form = format!("csrf={csrf}&back=%2Ffindings");
     let (st, _, _) = fetch(&s, &jar, &format!("/findings/{fid}/acknowledge"), Some(&form), &["Origin: https://evil.example"]);
     assert_eq!(st, 403, "a form from another origin is refused");
-    let (st, _, _) = fetch(&s, &jar, "/login", Some("username=admin&password=x"), &["Origin: https://evil.example"]);
+    let (st, _, _) = fetch(&s, &jar, "/login", Some("username=admin&password=x"), &["Sec-Fetch-Site: cross-site"]);
     assert_eq!(st, 403, "a sign-in form from another origin is refused");
 
     // The browser.

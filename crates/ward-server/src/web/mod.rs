@@ -164,10 +164,18 @@ pub(crate) async fn actor(app: &App, headers: &HeaderMap, peer: SocketAddr, csrf
     Ok(Viewer { csrf: app.csrf_token(headers), p })
 }
 
-/// A browser's POST says where the form was: its `Origin` must be this server (a missing
-/// header is accepted: the CSRF token still decides).
+/// A browser's POST says where the form was. `Sec-Fetch-Site` (sent by current browsers
+/// whatever the referrer policy) must be `same-origin`; without it, an `Origin` other than
+/// `null` must be this server (with `Referrer-Policy: no-referrer`, browsers send `Origin: null`
+/// on form posts). A request with neither is not a browser's: the CSRF token still decides.
 pub(crate) fn same_origin(app: &App, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("null");
+    if origin == "null" {
+        return true;
+    }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let scheme = if app.https { "https" } else { "http" };
     origin == format!("{scheme}://{host}")
