@@ -133,12 +133,13 @@ fn pages_headers_escaping_and_the_browser_flow() {
     // Every page: 200 with the security headers.
     let (_, assets) = s.curl(&jar, "GET", "/api/v1/assets?limit=1", &[], None);
     let asset_id = json(&assets)["items"][0]["id"].as_i64().expect("an asset");
-    let pages = ["/", "/assets", &format!("/assets/{asset_id}"), "/findings", "/users", "/sensors", "/audit", "/reauth?next=/users", "/static/ward.css", "/static/ward.js"];
+    let pages = ["/", "/assets", &format!("/assets/{asset_id}"), "/findings", "/users", "/sensors", "/audit", "/reauth?next=/users", "/static/ward.css", "/static/ward.js", "/assets/999999"];
     for p in pages {
         let (st, head, body) = fetch(&s, &jar, p, None, &[]);
-        assert_eq!(st, 200, "{p}: {body}");
+        assert_eq!(st, if p.ends_with("999999") { 404 } else { 200 }, "{p}: {body}");
+        let csp = if p.starts_with("/static/") { "content-security-policy: default-src 'none'; frame-ancestors 'none'" } else { "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" };
         for h in [
-            "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            csp,
             "x-content-type-options: nosniff",
             "referrer-policy: no-referrer",
             "strict-transport-security: max-age=",
