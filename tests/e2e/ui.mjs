@@ -20,6 +20,8 @@ const env = (k, d) => {
 const URL_ = env("WARD_URL").replace(/\/$/, "");
 const admin = { user: env("WARD_ADMIN"), password: env("WARD_ADMIN_PASSWORD"), totp: env("WARD_ADMIN_TOTP") };
 const auditor = { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
+// An account the test makes through the browser and enrols there.
+const newcomer = { user: env("WARD_NEW_USER", "sam.analyst"), password: env("WARD_NEW_PASSWORD", "Amber-Otter-Meadow-2718") };
 
 let passed = 0;
 function check(cond, what) {
@@ -119,6 +121,31 @@ try {
   check((await page.textContent(".notice")).includes(`acknowledge finding ${fid}`), `finding ${fid} acknowledged through its form`);
   await page.goto(`${URL_}/findings?status=acknowledged`);
   check((await page.getAttribute(`#finding-${fid}`, "data-status")) === "acknowledged", `finding ${fid} is now acknowledged`);
+
+  // A new account, made in the browser (the administrator's sign-in is fresh), enrols its
+  // authenticator at its first sign-in: QR code and key, a first code, ten recovery codes.
+  await page.goto(`${URL_}/users`);
+  await page.fill("form[action='/users'] input[name=username]", newcomer.user);
+  await page.selectOption("form[action='/users'] select[name=role]", "security_analyst");
+  await page.fill("form[action='/users'] input[name=password]", newcomer.password);
+  await Promise.all([page.waitForURL(/created=/), page.click("form[action='/users'] button[type=submit]")]);
+  check((await page.locator("#users tbody tr", { hasText: newcomer.user }).count()) === 1, `the administrator created ${newcomer.user} through the users form`);
+  {
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+    const p = await ctx.newPage();
+    await p.goto(`${URL_}/login`);
+    await p.fill("input[name=username]", newcomer.user);
+    await p.fill("input[name=password]", newcomer.password);
+    await Promise.all([p.waitForURL(/\/login\/enrol$/), p.click("form[action='/login'] button[type=submit]")]);
+    check((await p.locator(".qr svg").count()) === 1, `${newcomer.user}: first sign-in shows the enrolment QR code`);
+    const secret = (await p.textContent("#totp-secret")).trim();
+    await p.fill("input[name=code]", totp(secret, stepNow()));
+    await Promise.all([p.waitForLoadState("load"), p.click("form[action='/login/enrol'] button[type=submit]")]);
+    check((await p.locator("#recovery-codes li").count()) === 10, `${newcomer.user}: enrolled, ten recovery codes shown once`);
+    await Promise.all([p.waitForURL(/\/$/), p.click("a.button")]);
+    check((await p.textContent("h1")) === "Dashboard", `${newcomer.user}: signed in after enrolment`);
+    await ctx.close();
+  }
 
   // Another open finding for the auditor to try.
   await page.goto(`${URL_}/findings?status=open`);

@@ -411,11 +411,11 @@ fn offered(status: &str) -> Vec<&'static str> {
     if status == "open" {
         a.push("acknowledge");
     }
-    if matches!(status, "open" | "acknowledged" | "accepted_risk") {
-        a.push("resolve");
-    }
     if matches!(status, "acknowledged" | "resolved" | "accepted_risk") {
         a.push("reopen");
+    }
+    if matches!(status, "open" | "acknowledged" | "accepted_risk") {
+        a.push("resolve");
     }
     if matches!(status, "open" | "acknowledged") {
         a.push("accept-risk");
@@ -437,9 +437,15 @@ fn action_forms(v: &Viewer, f: &FindingRow, back: &str) -> Html {
     let may = |verb: &str| ward_auth::allowed(v.p.role, verb_policy(verb), Resource::Finding);
     let mut h = Html::new();
     let hidden = |h: &mut Html| html!(h, "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\">", v.csrf, back);
+    // The one-click steps first; the ones that take text behind "More".
+    let mut more_open = false;
     for verb in offered(&f.status) {
         if !may(verb) {
             continue;
+        }
+        if matches!(verb, "resolve" | "accept-risk") && !more_open {
+            html!(h, "<details class=\"more\"><summary>More</summary>");
+            more_open = true;
         }
         html!(h, "<form method=\"post\" action=\"/findings/{}/{}\" class=\"act\">", f.id, verb);
         hidden(&mut h);
@@ -456,6 +462,10 @@ fn action_forms(v: &Viewer, f: &FindingRow, back: &str) -> Html {
         };
         html!(h, "<button type=\"submit\" name=\"do\" value=\"{}\">{}</button></form>", verb, label);
     }
+    if !more_open && (may("assign") || may("comment")) {
+        html!(h, "<details class=\"more\"><summary>More</summary>");
+        more_open = true;
+    }
     if may("assign") {
         html!(h, "<form method=\"post\" action=\"/findings/{}/assign\" class=\"act\">", f.id);
         hidden(&mut h);
@@ -465,6 +475,9 @@ fn action_forms(v: &Viewer, f: &FindingRow, back: &str) -> Html {
         html!(h, "<form method=\"post\" action=\"/findings/{}/comment\" class=\"act\">", f.id);
         hidden(&mut h);
         html!(h, "<input name=\"text\" placeholder=\"comment\" required aria-label=\"comment\"><button type=\"submit\">Comment</button></form>");
+    }
+    if more_open {
+        html!(h, "</details>");
     }
     h
 }
