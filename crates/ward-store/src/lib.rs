@@ -14,7 +14,7 @@ mod users;
 
 pub use ingest::IngestOutcome;
 pub use lifecycle::{Action, FindingEvent};
-pub use tokens::TokenRow;
+pub use tokens::{TokenInfo, TokenRow};
 pub use users::{SessionRow, UserRow};
 pub use query::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};
 

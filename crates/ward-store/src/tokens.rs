@@ -22,7 +22,44 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
+/// A token as listed to people: what it is and its dates, never its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The part of the token that names it (not secret).
+    pub public_id: String,
+    /// Who it acts as: the sensor's name.
+    pub subject: String,
+    /// Made (ns since the epoch).
+    pub created_at: i64,
+    /// Expiry (ns).
+    pub expires_at: i64,
+    /// Revocation time, if revoked (ns).
+    pub revoked_at: Option<i64>,
+    /// Last use (ns), if ever used.
+    pub last_used_at: Option<i64>,
+}
+
 impl Store {
+    /// Every token of `kind` (`sensor`), by subject then newest first.
+    pub async fn tokens(&self, kind: &str) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query("SELECT public_id, subject, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE kind = $1 ORDER BY subject, created_at DESC, id DESC")
+            .bind(kind)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    public_id: r.try_get(0)?,
+                    subject: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    expires_at: r.try_get(3)?,
+                    revoked_at: r.try_get(4)?,
+                    last_used_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
     /// Keep a new token.
     pub async fn create_token(&self, public_id: &str, secret_hash: &str, kind: &str, subject: &str, expires_at: i64) -> Result<()> {
         sqlx::query("INSERT INTO api_tokens (public_id, secret_hash, kind, subject, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")

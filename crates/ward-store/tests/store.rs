@@ -28,6 +28,7 @@ on_both!(
     filters_sort_and_paginate,
     no_patient_value_or_secret_in_the_store,
     accounts_sessions_and_one_time_secrets,
+    sensor_tokens_are_listed_without_their_hash,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -300,4 +301,20 @@ async fn accounts_sessions_and_one_time_secrets(s: Store) {
     s.set_disabled(id, true).await.expect("disable");
     assert!(s.session("s4").await.expect("get").is_none(), "disabling ends sessions");
     assert!(s.user(id).await.expect("get").expect("exists").disabled);
+}
+
+/// The sensors page lists tokens: by sensor, newest first, with their state, never the hash.
+async fn sensor_tokens_are_listed_without_their_hash(s: Store) {
+    let far = ward_store::now() + 86_400_000_000_000;
+    s.create_token("00000000000000b1", "hash-b1", "sensor", "or-2", far).await.expect("token");
+    s.create_token("00000000000000a1", "hash-a1", "sensor", "icu", far).await.expect("token");
+    s.create_token("00000000000000a2", "hash-a2", "sensor", "icu", far).await.expect("token");
+    s.create_token("00000000000000c1", "hash-c1", "automation", "someone", far).await.expect("token");
+    s.revoke_token("00000000000000a1").await.expect("revoke");
+    s.touch_token("00000000000000b1").await.expect("touch");
+    let list = s.tokens("sensor").await.expect("list");
+    let ids: Vec<&str> = list.iter().map(|t| t.public_id.as_str()).collect();
+    assert_eq!(ids, ["00000000000000a2", "00000000000000a1", "00000000000000b1"]);
+    assert!(list[1].revoked_at.is_some() && list[0].revoked_at.is_none());
+    assert!(list[2].last_used_at.is_some() && list[0].last_used_at.is_none());
 }

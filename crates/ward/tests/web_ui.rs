@@ -152,6 +152,8 @@ fn pages_headers_escaping_and_the_browser_flow() {
             assert!(!body.contains(" style=\"") && !body.contains("<script>"), "{p}: no inline style or script (the CSP forbids them)");
         }
     }
+    let (_, _, sensors) = fetch(&s, &jar, "/sensors", None, &[]);
+    assert!(sensors.contains("<td>icu</td>") && sensors.contains(&format!("<code>{}</code>", &sensor[7..23])) && !sensors.contains(&sensor[24..]), "the sensor's token is listed by its id, never its secret");
     let (_, _, dash) = fetch(&s, &jar, "/", None, &[]);
     assert!(dash.matches("<svg").count() >= 4, "the dashboard's four charts");
 

@@ -693,12 +693,41 @@ pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
         Ok(v) => v,
         Err(r) => return r,
     };
+    let tokens = match app.store.tokens("sensor").await {
+        Ok(t) => t,
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
+    let now = ward_store::now();
+    let mut b = Html::new();
+    html!(b, "<table class=\"list\" id=\"tokens\"><thead><tr><th>Sensor</th><th>Token id</th><th>Made</th><th>Expires</th><th>Last used</th><th>State</th></tr></thead><tbody>");
+    for t in &tokens {
+        let state = if t.revoked_at.is_some() {
+            "revoked"
+        } else if t.expires_at <= now {
+            "expired"
+        } else {
+            "active"
+        };
+        html!(
+            b,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            t.subject,
+            t.public_id,
+            when(t.created_at),
+            when(t.expires_at),
+            t.last_used_at.map_or_else(|| "never".to_string(), when),
+            state
+        );
+    }
+    if tokens.is_empty() {
+        html!(b, "<tr><td colspan=\"6\">no sensor token yet</td></tr>");
+    }
+    html!(b, "</tbody></table><h2>Connecting a sensor</h2>");
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("SERVER:PORT");
     let scheme = if app.https { "https" } else { "http" };
-    let mut b = Html::new();
     html!(
         b,
-        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Listing and revoking tokens from this page is not built yet.</p>",
+        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Revoking a token from this page is not built yet.</p>",
         scheme,
         host
     );
