@@ -18,8 +18,9 @@ const env = (k, d) => {
   return v;
 };
 const URL_ = env("WARD_URL").replace(/\/$/, "");
-const admin = { user: env("WARD_ADMIN"), password: env("WARD_ADMIN_PASSWORD"), totp: env("WARD_ADMIN_TOTP") };
-const auditor = { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
+const mode = process.argv[2] ?? "flow";
+const admin = { user: env("WARD_ADMIN"), password: env("WARD_ADMIN_PASSWORD"), totp: mode === "setup" ? "" : env("WARD_ADMIN_TOTP") };
+const auditor = mode === "setup" ? {} : { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
 // An account the test makes through the browser and enrols there.
 const newcomer = { user: env("WARD_NEW_USER", "sam.analyst"), password: env("WARD_NEW_PASSWORD", "Amber-Otter-Meadow-2718") };
 
@@ -91,7 +92,42 @@ const browser = await chromium.launch({
   // Chromium's sandbox cannot start as root (CI runs as root).
   chromiumSandbox: !(process.getuid && process.getuid() === 0),
 });
+// `ui.mjs setup`: the first administrator through the setup link printed by the server (its
+// token in the fragment, copied into the form by ward.js), enrolled in the browser; prints the
+// TOTP secret and one recovery code for the rest of the test.
+async function setup() {
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+  const page = await ctx.newPage();
+  await page.goto(`${URL_}/setup#${env("WARD_SETUP_TOKEN")}`);
+  await page.waitForFunction(() => document.getElementById("setup-token").value.length > 0);
+  check((await page.inputValue("#setup-token")) === env("WARD_SETUP_TOKEN"), "the setup link's token is copied from the fragment into the form");
+  check(!page.url().includes("#"), "and dropped from the address bar");
+  await page.fill("input[name=username]", admin.user);
+  await page.fill("input[name=password]", admin.password);
+  await Promise.all([page.waitForURL(/\/login\/enrol$/), page.click("form[action='/setup'] button[type=submit]")]);
+  check((await page.locator(".qr svg").count()) === 1, "the first administrator is made and shown the enrolment QR code");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  // The previous step's code (within the tolerance), so the current one stays free.
+  await page.fill("input[name=code]", totp(secret, stepNow() - 1));
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login/enrol'] button[type=submit]")]);
+  const codes = await page.locator("#recovery-codes li").allTextContents();
+  check(codes.length === 10, "enrolled in the browser: ten recovery codes shown once");
+  await ctx.close();
+  console.log(`secret=${secret}`);
+  console.log(`recovery=${codes[0].trim()}`);
+}
+
 try {
+  if (mode === "setup") {
+    await setup();
+  } else {
+    await flow();
+  }
+} finally {
+  await browser.close();
+}
+
+async function flow() {
   // The administrator: dashboard, inventory, an asset, then acknowledges a finding.
   const a = await signIn(browser, admin);
   let page = a.page;
@@ -193,6 +229,4 @@ try {
   await a.ctx.close();
   await b.ctx.close();
   console.log(`e2e: ${passed} checks passed`);
-} finally {
-  await browser.close();
 }

@@ -1,8 +1,8 @@
 //! The web UI of `ward server`: every page sends the security headers and escapes every value
 //! (a `<script>` in a search, a filter or an assignee comes back as text); forms need the
 //! session's CSRF token and this origin; and, end to end in headless Chromium (Debian's
-//! `chromium` driven by `tests/e2e/ui.mjs` with playwright-core), an administrator signs in with
-//! a TOTP code, browses the inventory to a device, acknowledges a finding, and an auditor's
+//! `chromium` driven by `tests/e2e/ui.mjs` with playwright-core), the first administrator is made
+//! through the setup link and enrols the authenticator in the browser, signs in with a TOTP code, browses the inventory to a device, acknowledges a finding, and an auditor's
 //! attempt at the same action is refused with a 403 page and shows in the audit trail.
 //!
 //! Needs `node` and `/usr/bin/chromium` (`scripts/test.sh` installs them); the test fails,
@@ -80,6 +80,13 @@ fn require_tools() {
     }
 }
 
+/// `node tests/e2e/ui.mjs ARGS` against this server, as the administrator.
+fn e2e(s: &Server, args: &[&str]) -> Command {
+    let mut c = Command::new("node");
+    c.arg(root().join("tests/e2e/ui.mjs")).args(args).env("WARD_URL", format!("https://{}", s.addr)).env("WARD_ADMIN", "admin").env("WARD_ADMIN_PASSWORD", ADMIN_PW);
+    c
+}
+
 #[test]
 fn pages_headers_escaping_and_the_browser_flow() {
     require_tools();
@@ -97,16 +104,20 @@ fn pages_headers_escaping_and_the_browser_flow() {
     assert_eq!(st, 303);
     assert!(head.contains("location: /login"), "{head}");
 
-    // The first administrator through the setup form (as the browser posts it), then TOTP
-    // enrolment over the API (the same session).
-    let form = format!("token={}&username=admin&password={}", url_encode(&setup), url_encode(ADMIN_PW));
-    let (st, head, _) = fetch(&s, &jar, "/setup", Some(&form), &[]);
-    assert_eq!(st, 303, "{head}");
-    assert!(head.contains("location: /login/enrol") && head.contains("set-cookie: __host-ward_session="), "{head}");
-    let (st, _, body) = fetch(&s, &jar, "/login/enrol", None, &[]);
-    assert_eq!(st, 200);
-    assert!(body.contains("<svg") && body.contains("id=\"totp-secret\""), "the enrolment page shows a QR code and the key");
-    let (admin_totp, _) = enrol(&s, &jar);
+    // The first administrator in the browser, through the setup link with its token in the
+    // fragment, enrolled there; then an API session for this test with a recovery code.
+    let o = e2e(&s, &["setup"]).env("WARD_SETUP_TOKEN", &setup).output().expect("node runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("{out}");
+    assert!(o.status.success(), "the browser setup failed:\n{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("printed by ui.mjs setup");
+    let (admin_totp, recovery) = (field("secret="), field("recovery="));
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"admin","password":"{ADMIN_PW}"}}"#)));
+    assert_eq!((st, json(&body)["next"].as_str()), (200, Some("totp")), "{body}");
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/login/totp", &[], Some(&format!(r#"{{"recovery_code":"{recovery}"}}"#)));
+    assert_eq!(st, 200, "{body}");
+    let (st, head, _) = fetch(&s, &anon, "/setup", Some(&format!("token={}&username=eve&password=Another-Long-Passphrase-9", url_encode(&setup))), &[]);
+    assert_eq!(st, 403, "the setup link works once: {head}");
 
     // Data: a sensor's report.
     let (c, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
@@ -185,11 +196,7 @@ fn pages_headers_escaping_and_the_browser_flow() {
     assert_eq!(st, 403, "a sign-in form from another origin is refused");
 
     // The browser.
-    let o = Command::new("node")
-        .arg(root().join("tests/e2e/ui.mjs"))
-        .env("WARD_URL", format!("https://{}", s.addr))
-        .env("WARD_ADMIN", "admin")
-        .env("WARD_ADMIN_PASSWORD", ADMIN_PW)
+    let o = e2e(&s, &[])
         .env("WARD_ADMIN_TOTP", &admin_totp)
         .env("WARD_AUDITOR", "ann.auditor")
         .env("WARD_AUDITOR_PASSWORD", AUDITOR_PW)
@@ -206,7 +213,7 @@ fn pages_headers_escaping_and_the_browser_flow() {
     let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
     assert!(audit.contains("\"actor\":\"ann.auditor\",\"action\":\"finding.acknowledge\"") && audit.contains("\"outcome\":\"denied\""));
     assert!(audit.contains("\"actor\":\"admin\",\"action\":\"auth.csrf\""), "the bad CSRF token is audited");
-    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_totp, &auditor_totp] {
+    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_totp, &auditor_totp, &recovery] {
         assert!(!audit.contains(secret), "a secret leaked into the trail");
     }
     assert!(s.stop().success());
