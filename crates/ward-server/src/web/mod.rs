@@ -4,6 +4,20 @@
 //! the API ([`App::session_principal`], [`App::permit`]); the sign-in steps are the API's own
 //! functions in [`crate::auth`]. A refusal is a page (403 for the policy, already audited as a
 //! denial); no session is a redirect to `/login`.
+//!
+//! Choices that differ from the architecture guide, and why:
+//! - **No template engine.** Pages are built in Rust through one macro, [`html::html!`], that
+//!   escapes every value it is given and refuses, at compile time, a format string that would
+//!   capture a variable without escaping it. There is no second way to put request text into a
+//!   page; askama would have added a proc-macro build and a template directory for about ten
+//!   pages.
+//! - **No htmx, no rust-embed.** Plain forms (POST, then a 303 redirect) work without script;
+//!   `assets/ward.js` (ours, a few lines) only fills the setup token from the link's fragment
+//!   and submits filters on change. Two files are embedded with `include_str!`.
+//! - **Charts are inline SVG drawn on the server**, styled by the stylesheet (the CSP forbids
+//!   inline styles and scripts: `PAGE_CSP`).
+//! - **Forms are checked twice**: the session's CSRF token (HMAC, constant-time) in a hidden
+//!   field, and the browser's `Sec-Fetch-Site` (or `Origin`) naming this server.
 
 #![allow(clippy::result_large_err, reason = "the Err of a check is the refusal's page, returned once per request")]
 
@@ -117,7 +131,7 @@ pub(crate) fn reauth_form(csrf: &str, next: &str, error: Option<&str>) -> Html {
     }
     html!(
         b,
-        "<p>This action needs your password and a fresh code from your authenticator app (within the last five minutes).</p><form method=\"post\" action=\"/reauth\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\"><label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required></label><button type=\"submit\">Confirm</button></form>",
+        "<p>This action needs your password and a fresh code from your authenticator app (within the last five minutes). You come back to the page you were on; then do it again.</p><form method=\"post\" action=\"/reauth\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\"><label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required></label><button type=\"submit\">Confirm</button></form>",
         csrf,
         safe_next(next)
     );
