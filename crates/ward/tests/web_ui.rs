@@ -185,6 +185,24 @@ fn pages_headers_escaping_and_the_browser_flow() {
     let (_, _, body) = fetch(&s, &jar, "/findings?status=open&limit=500", None, &[]);
     assert!(body.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"") && !body.contains(evil), "the assignee is escaped");
 
+    // The lifecycle through the forms: accept the risk (a fresh sign-in, a reason, a date),
+    // then reopen.
+    let form = format!("csrf={csrf}&back=%2Ffindings&reason={}&until=2099-12-31", url_encode("isolated VLAN until the vendor patch"));
+    let (st, head, body) = fetch(&s, &jar, &format!("/findings/{fid}/accept-risk"), Some(&form), &[]);
+    assert_eq!(st, 303, "{head}{body}");
+    let status = |s: &Server| {
+        let (_, f) = s.curl(&jar, "GET", "/api/v1/findings?limit=500", &[], None);
+        json(&f)["items"].as_array().expect("items").iter().find(|f| f["id"].as_i64() == Some(fid)).map(|f| (f["status"].as_str().unwrap_or("").to_string(), f["accepted_until"].as_i64()))
+    };
+    let (st_now, until) = status(&s).expect("the finding");
+    assert_eq!(st_now, "accepted_risk");
+    assert_eq!(until, Some(4_102_444_799 * 1_000_000_000), "accepted until the end of 2099-12-31 UTC");
+    let (st, _, _) = fetch(&s, &jar, &format!("/findings/{fid}/reopen"), Some(&format!("csrf={csrf}&back=%2Ffindings")), &[]);
+    assert_eq!(st, 303);
+    assert_eq!(status(&s).expect("the finding").0, "open");
+    let (st, _, body) = fetch(&s, &jar, &format!("/findings/{fid}/reopen"), Some(&format!("csrf={csrf}&back=%2Ffindings")), &[]);
+    assert!(st == 409 && body.contains("cannot reopen"), "a step the lifecycle refuses is a page saying why: {st}");
+
     // Forms need the CSRF token and this origin.
     let form = "csrf=AAAA&back=%2Ffindings";
     let (st, _, _) = fetch(&s, &jar, &format!("/findings/{fid}/acknowledge"), Some(form), &[]);
