@@ -262,6 +262,34 @@ mod tests {
         assert_eq!(when(1_700_000_000 * 1_000_000_000), "2023-11-14 22:13");
     }
 
+    fn body(r: Response) -> (StatusCode, String, String) {
+        let status = r.status();
+        let loc = r.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let bytes = rt.block_on(http_body_util::BodyExt::collect(r.into_body())).expect("body").to_bytes();
+        (status, loc, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[test]
+    fn refusals_are_pages() {
+        let v = Viewer {
+            p: Principal { user_id: 1, username: "ann<b>".into(), role: ward_auth::Role::Auditor, care_unit: None, last_auth_at: 0, source: "127.0.0.1".into() },
+            csrf: "tok\"en".into(),
+        };
+        let (st, loc, _) = body(refused(Refusal::Unauthorized, None, "/"));
+        assert_eq!((st, loc.as_str()), (StatusCode::SEE_OTHER, "/login"));
+        let (st, _, b) = body(refused(Refusal::Forbidden("your role may not acknowledge finding".into()), Some(&v), "/"));
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        assert!(b.contains("<h1>Not allowed</h1>") && b.contains("ann&lt;b&gt; (auditor)") && !b.contains("ann<b>"));
+        let (st, _, b) = body(refused(Refusal::Reauth, Some(&v), "/findings?status=open"));
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        assert!(b.contains("action=\"/reauth\"") && b.contains("name=\"next\" value=\"/findings?status=open\"") && b.contains("value=\"tok&quot;en\""), "{b}");
+        let (_, _, b) = body(refused(Refusal::Reauth, Some(&v), "//evil.example/"));
+        assert!(b.contains("name=\"next\" value=\"/\""), "never back to another host");
+        let (st, _, b) = body(refused(Refusal::Internal("disk on fire".into()), Some(&v), "/"));
+        assert!(st == StatusCode::INTERNAL_SERVER_ERROR && !b.contains("disk on fire"), "the cause stays in the log");
+    }
+
     #[test]
     fn only_local_paths_to_go_back_to() {
         assert_eq!(safe_next("/findings?status=open"), "/findings?status=open");
