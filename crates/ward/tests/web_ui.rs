@@ -227,10 +227,25 @@ fn pages_headers_escaping_and_the_browser_flow() {
     assert!(o.status.success(), "the browser test failed:\n{out}\n{err}");
     assert!(out.contains("checks passed"));
 
+    // Re-authentication through its form: the password and a code again, then back to the
+    // page (a local path only). The next step's code is within the tolerance and unused.
+    let (st, _, body) = fetch(&s, &jar, "/reauth?next=/users", None, &[]);
+    assert!(st == 200 && body.contains("name=\"next\" value=\"/users\""));
+    let secret = TotpSecret::from_base32(&admin_totp).expect("base32");
+    let next_code = code_for_step(&secret, step_at(now()).expect("step") + 1).to_string();
+    let form = format!("csrf={csrf}&next=%2Fusers&password=wrong-password-here&code={next_code}");
+    let (st, _, body) = fetch(&s, &jar, "/reauth", Some(&form), &[]);
+    assert!(st == 401 && body.contains(ward_auth::GENERIC_LOGIN_ERROR), "{st}");
+    let form = format!("csrf={csrf}&next=%2F%2Fevil.example%2F&password={}&code={next_code}", url_encode(ADMIN_PW));
+    let (st, head, _) = fetch(&s, &jar, "/reauth", Some(&form), &[]);
+    assert_eq!(st, 303, "{head}");
+    assert!(head.contains("location: /\r\n"), "never sent to another host: {head}");
+
     // The trail saw it all, with no secret in it.
     let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
     assert!(audit.contains("\"actor\":\"ann.auditor\",\"action\":\"finding.acknowledge\"") && audit.contains("\"outcome\":\"denied\""));
     assert!(audit.contains("\"actor\":\"admin\",\"action\":\"auth.csrf\""), "the bad CSRF token is audited");
+    assert!(audit.contains("\"actor\":\"admin\",\"action\":\"auth.reauth\""), "the re-authentication is audited");
     for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_totp, &auditor_totp, &recovery] {
         assert!(!audit.contains(secret), "a secret leaked into the trail");
     }
