@@ -82,6 +82,39 @@ struct App {
     audit: Box<dyn audit::AuditSink>,
 }
 
+impl App {
+    /// A denied request is also a finding for the security team (`unauthorized-use`), one per
+    /// account, counted each time; raised in the background so the refusal is not delayed.
+    fn raise_unauthorized_use(&self, username: &str, role: &str, action: &str, resource: &str, source: &str) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = ward_model::Timestamp::from_parts(now.as_secs(), u64::from(now.subsec_nanos()));
+        let evidence = [("account", username), ("role", role), ("action", action), ("resource", resource), ("source", source)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let f = ward_model::report::Finding {
+            id: String::new(),
+            kind: "unauthorized-use".into(),
+            severity: ward_model::Severity::Medium,
+            title: format!("{username} ({role}) tried to {action} {resource}, which the role does not allow"),
+            asset: None,
+            peer: None,
+            protocol: Some("ward-server".into()),
+            evidence,
+            remediation: "Ask the person whether it was a mistake. Repeated attempts can mean a misused or compromised account: review its recent sign-ins in the audit trail, sign it out everywhere, and reset its password and second factor if in doubt.".into(),
+            first_seen: t,
+            last_seen: t,
+            count: 1,
+        };
+        let (store, key) = (self.store.clone(), format!("account:{username}"));
+        tokio::spawn(async move {
+            if let Err(e) = store.raise("ward", &f, &key).await {
+                eprintln!("ward server: cannot raise the unauthorized-use finding: {e}");
+            }
+        });
+    }
+}
+
 /// RFC 9457 problem details.
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
     let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });

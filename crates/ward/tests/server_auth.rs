@@ -133,6 +133,19 @@ fn accounts_mfa_roles_and_audit() {
     assert!(has("ann.auditor", "finding.resolve", "denied"), "the unauthorized use is in the trail: {trail}");
     assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
     assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
+    // The denial is also a finding for the security team, one per account.
+    let mut raised = Value::Null;
+    for _ in 0..50 {
+        let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?kind=unauthorized-use", &[], None);
+        assert_eq!(st, 200);
+        raised = json(&body);
+        if raised["total"].as_u64() == Some(1) && raised["items"][0]["occurrences"].as_i64() == Some(2) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(raised["items"][0]["evidence"]["account"], "ann.auditor", "{raised}");
+    assert_eq!(raised["items"][0]["occurrences"].as_i64(), Some(2), "two denials, one finding: {raised}");
 
     // Codes work once: the enrolment step is spent; the current one works once; a recovery
     // code works once.
