@@ -7,6 +7,7 @@
 pub mod audit;
 mod api;
 pub mod auth;
+pub mod metrics;
 mod tls;
 pub mod tokens;
 pub mod uplink;
@@ -63,6 +64,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTTPS certificate; `None` with `insecure_http` serves plain HTTP.
     pub tls: Option<CertSource>,
+    /// Where to serve Prometheus metrics (plain HTTP, counts only); off when `None`.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The data directory, owner-only, and the store URL it implies.
@@ -80,6 +83,7 @@ struct App {
     keys: auth::Keys,
     throttles: auth::Throttles,
     audit: Box<dyn audit::AuditSink>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl App {
@@ -192,6 +196,13 @@ async fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "Not found", "no such resource")
 }
 
+/// Count every response for the metrics.
+async fn metrics_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let r = next.run(req).await;
+    app.metrics.response(r.status().as_u16());
+    r
+}
+
 /// Security headers on every response.
 async fn headers_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut r = next.run(req).await;
@@ -222,6 +233,7 @@ fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), headers_mw))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics_mw))
         .with_state(app)
 }
 
@@ -241,15 +253,34 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| ServerError::Io(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
     let keys = auth::Keys::load(&cfg.data_dir)?;
-    let audit = Box::new(audit::FileAudit::open(&cfg.data_dir).map_err(ServerError::Io)?);
+    let metrics = Arc::new(metrics::Metrics::default());
+    let audit = Box::new(metrics::Counting { inner: Box::new(audit::FileAudit::open(&cfg.data_dir).map_err(ServerError::Io)?), metrics: metrics.clone() });
     let setup = auth::issue_setup_token(&store).await?;
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit });
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, metrics: metrics.clone() });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
         eprintln!("ward server: no administrator yet. Within 24 hours, open {scheme}://{addr}/setup#{token}");
         eprintln!("ward server: (or POST /api/v1/setup with this token); it works once and only until the first account exists");
     }
+    let metrics_task = match cfg.metrics {
+        Some(at) => {
+            let l = tokio::net::TcpListener::bind(at).await.map_err(|e| ServerError::Io(format!("cannot listen on {at} for metrics: {e}")))?;
+            eprintln!("ward server: metrics on http://{}/metrics", l.local_addr().map_err(|e| ServerError::Io(e.to_string()))?);
+            let (m, st) = (metrics.clone(), store.clone());
+            let r = Router::new().route(
+                "/metrics",
+                get(move || {
+                    let (m, st) = (m.clone(), st.clone());
+                    async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render(&st).await) }
+                }),
+            );
+            Some(tokio::spawn(async move {
+                let _ = axum::serve(l, r).await;
+            }))
+        }
+        None => None,
+    };
     on_ready(addr, tls.as_ref().map(|(_, f)| f.as_str()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let acceptor = tls.map(|(c, _)| tokio_rustls::TlsAcceptor::from(c));
@@ -291,6 +322,9 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
         }
     }
     drop(listener);
+    if let Some(t) = metrics_task {
+        t.abort();
+    }
     let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
     store.close().await;
     Ok(())

@@ -28,6 +28,10 @@ pub struct ServerArgs {
     /// cleartext: only behind a TLS-terminating proxy on the same host.
     #[arg(long)]
     insecure_http: bool,
+    /// Serve Prometheus metrics (plain HTTP, counts only, no names or addresses) on this
+    /// address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -122,7 +126,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitCode> {
         _ => bail!("--tls-cert and --tls-key go together"),
     };
     let https = tls.is_some();
-    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls };
+    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics };
     rt.block_on(async {
         let shutdown = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::{Server, start};
+use common::server::{Server, start, start_with};
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -137,4 +137,22 @@ fn sensor_upload_over_https() {
     let log = log.join("\n");
     assert!(log.contains("denied ingest"), "denials are logged: {log}");
     assert!(!log.contains(&tok[24..]), "the secret is not logged");
+}
+
+/// Prometheus metrics on their own loopback listener: counts of responses and audit events
+/// and the store's totals, and never an account name or address as a label.
+#[test]
+fn metrics_count_without_naming_anyone() {
+    let data = scratch("server-metrics").join("data");
+    let s = start_with(&data, "127.0.0.1:0", &["--metrics", "127.0.0.1:0"]);
+    let jar = data.join("../jar");
+    let (st, _) = s.curl(&jar, "POST", "/api/v1/login", &[], Some(r#"{"username":"mallory","password":"guess guess guess"}"#));
+    assert_eq!(st, 401);
+    let m = s.metrics.clone().expect("the metrics address is printed");
+    let o = Command::new("curl").args(["-s", "--max-time", "20", &format!("http://{m}/metrics")]).output().expect("curl");
+    let text = String::from_utf8_lossy(&o.stdout);
+    for want in ["ward_http_responses_total{class=\"4xx\"} 1", "ward_audit_events_total{action=\"auth.sign_in\",outcome=\"failure\"} 1", "ward_assets 0", "ward_findings{status=\"open\"} 0"] {
+        assert!(text.contains(want), "{want} missing in:\n{text}");
+    }
+    assert!(!text.contains("mallory") && !text.contains("127.0.0.1"), "{text}");
 }
