@@ -1,7 +1,18 @@
-//! Ward's tamper-evident audit ledger (placeholder; filled below).
+//! Ward's tamper-evident audit ledger.
 #![deny(missing_docs)]
 
+pub mod dir;
 pub mod entry;
+mod error;
 pub mod hash;
+mod ledger;
 pub mod note;
+mod storage;
 pub mod tree;
+pub mod verify;
+
+pub use entry::{Actor, ActorKind, Entry, EntryError, Outcome};
+pub use error::{LedgerError, Result};
+pub use ledger::{Ledger, Pending, Signer, TreeHead, init_dir, read_verifier, spawn_checkpoint_timer, MAX_BATCH};
+pub use note::{Checkpoint, SigningKey, VerifierKey};
+pub use storage::Storage;
