@@ -13,6 +13,6 @@ pub mod verify;
 
 pub use entry::{Actor, ActorKind, Entry, EntryError, Outcome};
 pub use error::{LedgerError, Result};
-pub use ledger::{Ledger, Pending, Signer, TreeHead, init_dir, read_verifier, spawn_checkpoint_timer, MAX_BATCH};
+pub use ledger::{Ledger, MAX_BATCH, Pending, Signer, TreeHead, export_dir, init_dir, read_verifier, spawn_checkpoint_timer};
 pub use note::{Checkpoint, SigningKey, VerifierKey};
 pub use storage::Storage;

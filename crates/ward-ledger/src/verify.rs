@@ -240,8 +240,9 @@ fn check_one(report: &mut Report, c: &Checked, roots: &BTreeMap<u64, Option<Hash
         Some(r) if r == c.cp.root => *last_good = Some(size),
         _ => {
             let from = last_good.unwrap_or(0);
+            // A range, not an index: the entry scan names the index when it can.
             report.problem(
-                Some(from),
+                None,
                 format!(
                     "{src} checkpoint {seq} (size {size}): the log's root {} is not the signed root {}: an entry in {from}..{size} was changed, or the log was forked (truncated and appended to) after index {from}",
                     to_hex(&roots.get(&size).copied().flatten().unwrap_or_default()),

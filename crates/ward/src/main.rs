@@ -1,5 +1,6 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
+mod ledger_cmd;
 mod server_cmd;
 
 use anyhow::{Context, Result};
@@ -64,6 +65,8 @@ enum Command {
     /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
     /// NAME` makes a sensor's upload token).
     Server(server_cmd::ServerArgs),
+    /// The tamper-evident audit ledger: append, checkpoint, prove, export, verify.
+    Ledger(ledger_cmd::LedgerArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Analyze { captures, out, engine } => analyze(&captures, &out, &engine),
         Command::Sensor { interface, duration, packets, out, engine } => sensor(&interface, duration, packets, &out, &engine),
         Command::Server(args) => server_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
