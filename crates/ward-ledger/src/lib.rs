@@ -7,6 +7,7 @@ mod error;
 pub mod hash;
 mod ledger;
 pub mod note;
+pub mod sql;
 mod storage;
 pub mod tree;
 pub mod verify;
