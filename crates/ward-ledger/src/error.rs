@@ -25,6 +25,7 @@ pub enum LedgerError {
     #[error(transparent)]
     Note(#[from] NoteError),
     /// The database failed.
+    #[cfg(feature = "sql")]
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     /// Another process holds the ledger open for appending.

@@ -3,10 +3,12 @@
 
 pub mod dir;
 pub mod entry;
+pub mod fuzzing;
 mod error;
 pub mod hash;
 mod ledger;
 pub mod note;
+#[cfg(feature = "sql")]
 pub mod sql;
 mod storage;
 pub mod tree;

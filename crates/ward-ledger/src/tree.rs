@@ -390,6 +390,64 @@ impl Frontier {
     }
 }
 
+/// Binary form of proofs: `u8 kind (1 inclusion, 2 consistency) | u64 BE | u64 BE | u8 count |
+/// count x 32 bytes`; the two numbers are (index, size) or (old size, new size).
+pub mod bytes {
+    use super::{ConsistencyProof, Hash, InclusionProof, MAX_PROOF_HASHES};
+
+    /// A proof of either kind.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Proof {
+        /// Inclusion.
+        Inclusion(InclusionProof),
+        /// Consistency.
+        Consistency(ConsistencyProof),
+    }
+
+    fn put(kind: u8, a: u64, b: u64, path: &[Hash]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(18 + 32 * path.len());
+        out.push(kind);
+        out.extend_from_slice(&a.to_be_bytes());
+        out.extend_from_slice(&b.to_be_bytes());
+        out.push(u8::try_from(path.len()).unwrap_or(u8::MAX));
+        for h in path {
+            out.extend_from_slice(h);
+        }
+        out
+    }
+
+    /// Encode.
+    #[must_use]
+    pub fn encode(p: &Proof) -> Vec<u8> {
+        match p {
+            Proof::Inclusion(p) => put(1, p.index, p.size, &p.path),
+            Proof::Consistency(p) => put(2, p.old_size, p.new_size, &p.path),
+        }
+    }
+
+    /// Decode strictly: known kind, at most 64 hashes, no trailing bytes. `None` if malformed.
+    #[must_use]
+    pub fn decode(data: &[u8]) -> Option<Proof> {
+        if data.len() < 18 {
+            return None;
+        }
+        let kind = data[0];
+        let a = u64::from_be_bytes(data[1..9].try_into().ok()?);
+        let b = u64::from_be_bytes(data[9..17].try_into().ok()?);
+        let count = usize::from(data[17]);
+        let rest = &data[18..];
+        if count > MAX_PROOF_HASHES || rest.len() != count * 32 {
+            return None;
+        }
+        let path: Vec<Hash> = rest.chunks_exact(32).map(|c| c.try_into().ok()).collect::<Option<_>>()?;
+        match kind {
+            1 => Some(Proof::Inclusion(InclusionProof { index: a, size: b, path })),
+            2 => Some(Proof::Consistency(ConsistencyProof { old_size: a, new_size: b, path })),
+            _ => None,
+        }
+    }
+}
+
 /// Serde of hash lists as lower-case hex strings (JSON proofs for the CLI).
 mod hex_hashes {
     use crate::hash::{Hash, from_hex, to_hex};
