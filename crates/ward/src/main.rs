@@ -1,5 +1,6 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
+mod ledger_cmd;
 mod server_cmd;
 mod upload_cmd;
 
@@ -78,6 +79,8 @@ enum Command {
     /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
     /// NAME` makes a sensor's upload token).
     Server(server_cmd::ServerArgs),
+    /// The tamper-evident audit ledger: append, checkpoint, prove, export, verify.
+    Ledger(ledger_cmd::LedgerArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
         }
         Command::Upload(args) => upload_cmd::flush(&args),
         Command::Server(args) => server_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
