@@ -16,6 +16,7 @@
 //! certain is marked for review, never silently kept or dropped.
 #![deny(missing_docs)]
 
+pub mod assess;
 pub mod csaf;
 pub mod epss;
 pub mod inventory;

@@ -217,7 +217,7 @@ impl Knowledge {
                     adv: u32::try_from(ai).unwrap_or(u32::MAX),
                     prod: u32::try_from(pi).unwrap_or(u32::MAX),
                     vendor_raw,
-                    name: ProductName::new(&name_raw, &wr),
+                    name: ProductName::new(&name_raw, &wr, &keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()),
                     name_raw,
                     vulns: Vec::new(),
                     cpe,
@@ -480,7 +480,7 @@ impl<'k> Matcher<'k> {
         let dkeys = vendor_keys(vendor, &k.aliases);
         let words = vendor_words(&dkeys, &k.aliases);
         let wr: Vec<&str> = words.iter().map(String::as_str).collect();
-        let dname = ProductName::new(model, &wr);
+        let dname = ProductName::new(model, &wr, &dkeys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
         let mut found: FxHashMap<u32, MatchHow> = FxHashMap::default();
         for (dk, d_alias) in &dkeys {
             for &(e, e_alias) in k.by_vendor.get(dk).into_iter().flatten() {

@@ -209,11 +209,14 @@ pub struct ProductName {
 }
 
 impl ProductName {
-    /// Prepares `name`; `vendor_words` are the normalised vendor names (and brands) whose words
-    /// are dropped when the name starts with them (`BD Pyxis ES` is `pyxis es` under BD).
+    /// Prepares `name`. `vendor_words` are the normalised vendor names and brands dropped from
+    /// the front of the name for the normalised form (`BD Pyxis ES` is `pyxis es` under BD,
+    /// `Welch Allyn Connex` is `connex` under Baxter). The word sets used for fuzzy likeness keep
+    /// brands (`alaris` says a lot) and drop only the words of `direct`, the vendor's own names.
     #[must_use]
-    pub fn new(name: &str, vendor_words: &[&str]) -> ProductName {
-        let mut words: Vec<String> = fold_words(&strip_parens(name)).into_iter().filter(|w| !PRODUCT_FILLER.contains(&w.as_str())).collect();
+    pub fn new(name: &str, vendor_words: &[&str], direct: &[&str]) -> ProductName {
+        let all: Vec<String> = fold_words(&strip_parens(name)).into_iter().filter(|w| !PRODUCT_FILLER.contains(&w.as_str())).collect();
+        let mut words = all.clone();
         // Drop a leading vendor or brand name, longest first, more than once (`GE Healthcare GE ...`).
         for _ in 0..2 {
             let mut best = 0;
@@ -229,10 +232,12 @@ impl ProductName {
             words.drain(..best);
         }
         let normalized = words.join(" ");
-        let mut numbered: Vec<String> = words.iter().filter(|w| w.bytes().any(|b| b.is_ascii_digit())).cloned().collect();
+        let vendor_word = |w: &str| direct.iter().any(|d| d.split(' ').any(|x| x == w));
+        let kept: Vec<&String> = all.iter().filter(|w| !vendor_word(w)).collect();
+        let mut numbered: Vec<String> = kept.iter().filter(|w| w.bytes().any(|b| b.is_ascii_digit())).map(|w| (*w).clone()).collect();
         numbered.sort();
         numbered.dedup();
-        let mut plain: Vec<String> = words.iter().filter(|w| !w.bytes().any(|b| b.is_ascii_digit())).cloned().collect();
+        let mut plain: Vec<String> = kept.iter().filter(|w| !w.bytes().any(|b| b.is_ascii_digit())).map(|w| (*w).clone()).collect();
         plain.sort();
         plain.dedup();
         ProductName { normalized, alternates: parenthesized(name), numbered, words: plain }
@@ -293,17 +298,17 @@ mod tests {
 
     #[test]
     fn product_names() {
-        let p = ProductName::new("BD Pyxis MedStation ES", &["bd", "becton dickinson"]);
+        let p = ProductName::new("BD Pyxis MedStation ES", &["bd", "becton dickinson"], &["bd"]);
         assert_eq!(p.normalized, "pyxis medstation es");
-        let p = ProductName::new("Welch Allyn Connex Spot Monitor (CSM)", &["baxter", "welch allyn"]);
+        let p = ProductName::new("Welch Allyn Connex Spot Monitor (CSM)", &["baxter", "welch allyn"], &["baxter"]);
         assert_eq!(p.normalized, "connex spot monitor");
         assert_eq!(p.alternates, vec!["csm".to_string()]);
-        let a = ProductName::new("Alaris PC Unit Model 8015", &[]);
-        let b = ProductName::new("Alaris 8015", &[]);
+        let a = ProductName::new("BD Alaris PC Unit Model 8015", &["bd", "alaris"], &["bd"]);
+        let b = ProductName::new("Alaris 8015", &["bd", "alaris"], &["bd"]);
         assert!(a.fuzzy_like(&b));
-        let c = ProductName::new("Alaris 8000", &[]);
+        let c = ProductName::new("Alaris 8000", &[], &[]);
         assert!(!a.fuzzy_like(&c), "model numbers must agree");
         // A vendor name alone is not dropped (nothing would remain).
-        assert_eq!(ProductName::new("Philips", &["philips"]).normalized, "philips");
+        assert_eq!(ProductName::new("Philips", &["philips"], &["philips"]).normalized, "philips");
     }
 }

@@ -1,6 +1,7 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
 mod server_cmd;
+mod vulns_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,6 +45,10 @@ enum Command {
         out: OutputArgs,
         #[command(flatten)]
         engine: EngineArgs,
+        /// Match the identified devices against these CSAF advisories (a directory or a file)
+        /// and add `known-vulnerability` findings.
+        #[arg(long, value_name = "DIR")]
+        advisories: Option<PathBuf>,
     },
     /// Capture live from a network interface (needs CAP_NET_RAW) and report when stopped.
     Sensor {
@@ -64,6 +69,9 @@ enum Command {
     /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
     /// NAME` makes a sensor's upload token).
     Server(server_cmd::ServerArgs),
+    /// Known vulnerabilities across all devices: match an inventory against CSAF advisories
+    /// (with KEV, EPSS and SBOMs), score each device's risk and order its remediations.
+    Vulns(vulns_cmd::VulnsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -109,9 +117,10 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { captures, out, engine } => analyze(&captures, &out, &engine),
+        Command::Analyze { captures, out, engine, advisories } => analyze(&captures, &out, &engine, advisories.as_deref()),
         Command::Sensor { interface, duration, packets, out, engine } => sensor(&interface, duration, packets, &out, &engine),
         Command::Server(args) => server_cmd::run(&args),
+        Command::Vulns(args) => vulns_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
@@ -146,7 +155,7 @@ fn new_engine(out: &OutputArgs, args: &EngineArgs) -> Result<Engine> {
     Ok(engine)
 }
 
-fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs) -> Result<ExitCode> {
+fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs, advisories: Option<&std::path::Path>) -> Result<ExitCode> {
     // Open everything first: a typo in the last path should not cost a long run.
     let mut sources: Vec<(String, Box<dyn Read>, Option<u64>)> = Vec::new();
     for p in captures {
@@ -183,7 +192,10 @@ fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs) -> Result<
         .iter()
         .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {}", f.path, e.message)))
         .collect();
-    let report = build_report(files, engine);
+    let mut report = build_report(files, engine);
+    if let Some(dir) = advisories {
+        vulns_cmd::add_findings(&mut report, dir)?;
+    }
     write_report(&report, out)?;
     for d in &damaged {
         eprintln!("ward: warning: {d}");
