@@ -231,7 +231,8 @@ pub struct Product {
     pub cpe: Option<String>,
     /// Package URL helper.
     pub purl: Option<String>,
-    /// For a product made by a relationship: `category` and the platform it relates to.
+    /// For a product made by a relationship: `category` and the component's full name (the
+    /// product itself carries the platform's vendor, name and versions).
     pub relationship: Option<(String, String)>,
 }
 
@@ -571,45 +572,48 @@ fn product_from(p: &RawFullProduct, names: &PathNames, relationship: Option<(Str
     }
 }
 
-/// Adds the products made by relationships: each inherits the names and versions of the
-/// component it refers to (`product_reference`), which may itself come from a relationship.
-/// Missing references and cycles are warnings.
+/// Adds the products made by relationships (section 3.2.2.4.1). Such a product is what a device
+/// is: it takes the vendor, name and versions of the platform (`relates_to_product_reference`),
+/// and records the component (`product_reference`) and the category. Both references may point
+/// to products made by other relationships; chains are followed, and missing references and
+/// cycles are warnings.
 fn relationships(rels: &[RawRelationship], products: &mut Vec<Product>, warnings: &mut Vec<String>) {
     let by_rel: FxHashMap<&str, usize> = rels.iter().enumerate().map(|(i, r)| (r.full_product_name.product_id.as_str(), i)).collect();
     let index: FxHashMap<String, usize> = products.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-    for r in rels {
-        // Follow product_reference through other relationships until a tree product.
-        let mut seen = vec![r.full_product_name.product_id.as_str()];
-        let mut cur = r.product_reference.as_str();
-        let base = loop {
-            if let Some(&i) = index.get(cur) {
-                break Some(i);
+    // Follows a reference through relationships (by their platform) to a tree product.
+    let resolve = |start: &str, own: &str, warnings: &mut Vec<String>| -> Option<usize> {
+        let mut seen = vec![own.to_string()];
+        let mut cur = start.to_string();
+        loop {
+            if let Some(&i) = index.get(&cur) {
+                return Some(i);
             }
             if seen.contains(&cur) || seen.len() > MAX_BRANCH_DEPTH {
-                warnings.push(format!("relationship {} is part of a cycle ({}); skipped", r.full_product_name.product_id, seen.join(" -> ")));
-                break None;
+                seen.push(cur);
+                warnings.push(format!("relationship {own} is part of a cycle ({}); skipped", seen.join(" -> ")));
+                return None;
             }
-            seen.push(cur);
-            match by_rel.get(cur) {
-                Some(&j) => cur = rels[j].product_reference.as_str(),
+            seen.push(cur.clone());
+            match by_rel.get(cur.as_str()) {
+                Some(&j) => cur = rels[j].relates_to_product_reference.clone(),
                 None => {
-                    warnings.push(format!("relationship {} refers to unknown product {cur}; skipped", r.full_product_name.product_id));
-                    break None;
+                    warnings.push(format!("relationship {own} refers to unknown product {cur}; skipped"));
+                    return None;
                 }
             }
-        };
-        let Some(i) = base else { continue };
-        let platform = index
-            .get(r.relates_to_product_reference.as_str())
-            .map_or_else(|| r.relates_to_product_reference.clone(), |&k| products[k].full_name.clone());
-        let mut p = products[i].clone();
-        p.id = r.full_product_name.product_id.clone();
-        p.full_name = r.full_product_name.name.clone();
-        if let Some(h) = &r.full_product_name.product_identification_helper {
-            p.cpe = h.cpe.clone().or(p.cpe);
-            p.purl = h.purl.clone().or(p.purl);
         }
-        p.relationship = Some((r.category.clone(), platform));
+    };
+    for r in rels {
+        let own = r.full_product_name.product_id.as_str();
+        let Some(component) = resolve(&r.product_reference, own, warnings) else { continue };
+        let Some(platform) = resolve(&r.relates_to_product_reference, own, warnings) else { continue };
+        let mut p = products[platform].clone();
+        p.id = own.to_string();
+        p.full_name = r.full_product_name.name.clone();
+        let helper = r.full_product_name.product_identification_helper.as_ref();
+        p.cpe = helper.and_then(|h| h.cpe.clone());
+        p.purl = helper.and_then(|h| h.purl.clone());
+        p.relationship = Some((r.category.clone(), products[component].full_name.clone()));
         products.push(p);
         if products.len() > MAX_PRODUCTS {
             warnings.push(format!("more than {MAX_PRODUCTS} products; relationships ignored past it"));

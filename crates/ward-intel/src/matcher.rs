@@ -33,12 +33,12 @@ use std::rc::Rc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchHow {
-    /// Same vendor and product names, case aside.
-    Exact,
-    /// A component's CPE vendor and product.
+    /// A component's CPE vendor and product (an identifier: surest).
     Cpe,
     /// A component's package URL.
     Purl,
+    /// Same vendor and product names, case aside.
+    Exact,
     /// Same names after normalisation.
     Normalised,
     /// The vendor only through an alias (brand, acquisition, misspelling).
