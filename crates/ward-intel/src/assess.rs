@@ -107,7 +107,12 @@ pub fn add_findings(report: &mut AnalyzeReport, k: &Knowledge) -> usize {
         if recs.iter().any(|r| r.kev) {
             evidence.insert("kev".to_string(), "true".to_string());
         }
-        let model = [first.manufacturer.as_deref(), first.model.as_deref(), first.version.as_deref()].iter().flatten().copied().collect::<Vec<_>>().join(" ");
+        let mut model = [first.manufacturer.as_deref(), first.model.as_deref(), first.version.as_deref()].iter().flatten().copied().collect::<Vec<_>>().join(" ");
+        if let Some(c) = &first.component {
+            model = if model.is_empty() { format!("{c} on {asset}") } else { format!("{c} in {model}") };
+        } else if model.is_empty() {
+            model.clone_from(&asset);
+        }
         let title = if review_only {
             format!("{model} may be affected by {advisory} ({}) — needs review", cves.join(", "))
         } else {

@@ -47,6 +47,8 @@ pub struct Device {
     pub sbom: Option<String>,
     /// Seen on the wire (analyze reports only).
     pub exposure: Option<Exposure>,
+    /// Software components recognised inside it (`DCMTK 3.6.2`; analyze reports only).
+    pub components: Vec<String>,
 }
 
 /// What was read, and what was odd.
@@ -220,6 +222,7 @@ fn parse_csv(text: &str) -> Result<Inventory, String> {
             kind: get(r, kind),
             sbom: get(r, sbom),
             exposure: None,
+            components: Vec::new(),
         });
     }
     Ok(inv)
@@ -264,6 +267,7 @@ fn parse_json(bytes: &[u8]) -> Result<Inventory, String> {
             kind: field(&["kind", "device_kind", "type"]),
             sbom: field(&["sbom"]),
             exposure: None,
+            components: Vec::new(),
         });
     }
     Ok(inv)
@@ -294,6 +298,7 @@ pub fn from_report(report: &AnalyzeReport) -> Inventory {
             kind,
             sbom: None,
             exposure: Some(Exposure { cleartext, peer_count: a.peer_count, findings }),
+            components: a.device.components.clone(),
         });
     }
     inv

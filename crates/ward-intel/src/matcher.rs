@@ -84,6 +84,7 @@ pub struct Knowledge {
     by_vendor: FxHashMap<String, Vec<(u32, bool)>>,
     by_cpe: FxHashMap<(String, String), Vec<u32>>,
     by_purl: FxHashMap<String, Vec<u32>>,
+    by_product: FxHashMap<String, Vec<u32>>,
     aliases: Aliases,
     /// The KEV catalog, if given.
     pub kev: Option<Kev>,
@@ -181,6 +182,7 @@ impl Knowledge {
             by_vendor: FxHashMap::default(),
             by_cpe: FxHashMap::default(),
             by_purl: FxHashMap::default(),
+            by_product: FxHashMap::default(),
             aliases: aliases.clone(),
             kev: None,
             epss: None,
@@ -213,11 +215,18 @@ impl Knowledge {
                     k.by_vendor.entry(key.clone()).or_default().push((idx, *by_alias));
                 }
                 pid_entries.entry(p.id.as_str()).or_default().push(idx);
+                let name = ProductName::new(&name_raw, &wr, &keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+                for key in [normalize(&name_raw), name.normalized.clone()] {
+                    let list = k.by_product.entry(key).or_default();
+                    if !list.contains(&idx) {
+                        list.push(idx);
+                    }
+                }
                 k.entries.push(Entry {
                     adv: u32::try_from(ai).unwrap_or(u32::MAX),
                     prod: u32::try_from(pi).unwrap_or(u32::MAX),
                     vendor_raw,
-                    name: ProductName::new(&name_raw, &wr, &keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()),
+                    name,
                     name_raw,
                     vulns: Vec::new(),
                     cpe,
@@ -309,6 +318,9 @@ impl Knowledge {
         let names = match m.how {
             MatchHow::Cpe => format!("component {} has the CPE vendor:product {}", m.component.as_deref().unwrap_or("?"), e.cpe.as_ref().map(|c| format!("{}:{}", c.vendor, c.product)).unwrap_or_default()),
             MatchHow::Purl => format!("component {} has the package URL {}", m.component.as_deref().unwrap_or("?"), e.purl.as_ref().map(|u| u.key.clone()).unwrap_or_default()),
+            _ if m.component.is_some() && !device.components.is_empty() && device.components.iter().any(|c| Some(c) == m.component.as_ref()) => {
+                format!("component {:?} recognised on the wire = advisory product {:?} of {:?} (by name; the component's vendor is not stated)", m.component.as_deref().unwrap_or(""), e.name_raw, e.vendor_raw)
+            }
             _ => {
                 let dv = device.manufacturer.as_deref().unwrap_or("");
                 let dk = vendor_keys(dv, &self.aliases);
@@ -337,7 +349,11 @@ impl Knowledge {
         let version = match (&m.version, &p.versions) {
             (Verdict::Unknown(r), _) => format!("version: needs review ({r})"),
             (_, VersionSpec::All { .. }) => format!("all versions affected ({:?})", p.version_text.as_deref().unwrap_or("no version given")),
-            _ => format!("version {:?} within {:?}", device.version.as_deref().unwrap_or(""), p.version_text.as_deref().unwrap_or("")),
+            _ => format!(
+                "version {:?} within {:?}",
+                m.component.as_deref().map_or_else(|| device.version.as_deref().unwrap_or(""), |c| c.rsplit_once(' ').map_or(c, |(_, v)| v)),
+                p.version_text.as_deref().unwrap_or("")
+            ),
         };
         format!("{names}; {version}")
     }
@@ -400,6 +416,9 @@ impl<'k> Matcher<'k> {
             .and_then(|f| self.sbom_by_file.get(f))
             .or_else(|| d.model.as_deref().and_then(|m| self.sbom_by_subject.get(&normalize(m))))
             .copied();
+        for c in &d.components {
+            self.match_named_component(i, c, out);
+        }
         if let Some(si) = sbom {
             let comps: Vec<Component> = self.sboms[si].components.clone();
             for c in &comps {
@@ -433,6 +452,24 @@ impl<'k> Matcher<'k> {
             cands.extend(named.iter().copied());
         }
         self.emit(i, &cands, version.as_ref(), unparsed, raw_version.as_deref(), Some(label), out);
+    }
+
+    /// A component the sensor recognised (`DCMTK 3.6.2`): no vendor, so only a product whose
+    /// whole name is the component's name (at least 4 characters) matches.
+    fn match_named_component(&mut self, i: usize, text: &str, out: &mut Vec<Match>) {
+        let (name, version) = match text.rsplit_once(' ') {
+            Some((n, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => (n, Some(v)),
+            _ => (text, None),
+        };
+        let key = normalize(name);
+        if key.len() < 4 {
+            return;
+        }
+        let Some(list) = self.k.by_product.get(&key) else { return };
+        let cands: Vec<(u32, MatchHow)> = list.iter().map(|&e| (e, MatchHow::Normalised)).collect();
+        let parsed = version.and_then(|v| Version::parse(v).ok());
+        let unparsed = version.is_some() && parsed.is_none();
+        self.emit(i, &cands, parsed.as_ref(), unparsed, version, Some(text.to_string()), out);
     }
 
     #[allow(clippy::too_many_arguments)]
