@@ -17,7 +17,7 @@
 //! match flagged `needs_review` with the reason. Status `fixed` and `known_not_affected` entries
 //! never match; `under_investigation` matches flagged for review.
 
-use crate::csaf::{Advisory, ProductStatus, RemediationCategory};
+use crate::csaf::{Advisory, ProductStatus, Remediation, RemediationCategory, Vulnerability};
 use crate::epss::Epss;
 use crate::inventory::Device;
 use crate::kev::Kev;
@@ -81,7 +81,12 @@ pub struct Knowledge {
     /// The advisories, as loaded.
     pub advisories: Vec<Advisory>,
     entries: Vec<Entry>,
-    by_vendor: FxHashMap<String, Vec<(u32, bool)>>,
+    /// (vendor key, normalised name) -> entries, with the through-alias flag.
+    by_name: FxHashMap<(String, String), Vec<(u32, bool)>>,
+    /// (vendor key, a name in parentheses of the product) -> entries.
+    by_alternate: FxHashMap<(String, String), Vec<(u32, bool)>>,
+    /// (vendor key, numbered words) -> entries: the only ones a fuzzy match can hit.
+    by_numbered: FxHashMap<(String, String), Vec<(u32, bool)>>,
     by_cpe: FxHashMap<(String, String), Vec<u32>>,
     by_purl: FxHashMap<String, Vec<u32>>,
     by_product: FxHashMap<String, Vec<u32>>,
@@ -179,7 +184,9 @@ impl Knowledge {
         let mut k = Knowledge {
             advisories,
             entries: Vec::new(),
-            by_vendor: FxHashMap::default(),
+            by_name: FxHashMap::default(),
+            by_alternate: FxHashMap::default(),
+            by_numbered: FxHashMap::default(),
             by_cpe: FxHashMap::default(),
             by_purl: FxHashMap::default(),
             by_product: FxHashMap::default(),
@@ -211,11 +218,19 @@ impl Knowledge {
                 if let Some(u) = &purl {
                     k.by_purl.entry(u.key.clone()).or_default().push(idx);
                 }
-                for (key, by_alias) in &keys {
-                    k.by_vendor.entry(key.clone()).or_default().push((idx, *by_alias));
-                }
                 pid_entries.entry(p.id.as_str()).or_default().push(idx);
                 let name = ProductName::new(&name_raw, &wr, &keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+                let numbered = name.numbered.join(" ");
+                for (key, by_alias) in &keys {
+                    k.by_name.entry((key.clone(), name.normalized.clone())).or_default().push((idx, *by_alias));
+                    for n in &name.alternates {
+                        let list = k.by_alternate.entry((key.clone(), n.clone())).or_default();
+                        if !list.iter().any(|(e, _)| *e == idx) {
+                            list.push((idx, *by_alias));
+                        }
+                    }
+                    k.by_numbered.entry((key.clone(), numbered.clone())).or_default().push((idx, *by_alias));
+                }
                 for key in [normalize(&name_raw), name.normalized.clone()] {
                     let list = k.by_product.entry(key).or_default();
                     if !list.contains(&idx) {
@@ -269,6 +284,24 @@ impl Knowledge {
         out
     }
 
+    /// What scoring needs of a match, without building its record.
+    pub(crate) fn facts(&self, m: &Match) -> Facts<'_> {
+        let e = &self.entries[m.entry as usize];
+        let a = &self.advisories[e.adv as usize];
+        let p = &a.products[e.prod as usize];
+        let v = &a.vulnerabilities[m.vuln as usize];
+        let best = best_remediation(v, &p.id);
+        let cve = v.cve.as_deref();
+        Facts {
+            advisory: &a.tracking_id,
+            cve,
+            cvss: v.cvss_for(&p.id).map(|c| c.base_score),
+            kev: cve.is_some_and(|c| self.kev.as_ref().is_some_and(|k| k.get(c).is_some())),
+            epss: cve.and_then(|c| self.epss.as_ref().and_then(|e| e.get(c))).map(|s| s.epss),
+            remediation: best,
+        }
+    }
+
     /// The record of a match, for people and JSON.
     #[must_use]
     pub fn record(&self, device: &Device, m: &Match) -> MatchRecord {
@@ -278,12 +311,7 @@ impl Knowledge {
         let v = &a.vulnerabilities[m.vuln as usize];
         let cvss = v.cvss_for(&p.id);
         let status = v.status_of(&p.id).unwrap_or(ProductStatus::Affected);
-        let best = v.remediations_for(&p.id).min_by_key(|r| match r.category {
-            RemediationCategory::VendorFix => 0,
-            RemediationCategory::Workaround => 1,
-            RemediationCategory::Mitigation => 2,
-            _ => 3,
-        });
+        let best = best_remediation(v, &p.id);
         let cve = v.cve.clone();
         MatchRecord {
             asset: device.asset.clone(),
@@ -357,6 +385,27 @@ impl Knowledge {
         };
         format!("{names}; {version}")
     }
+}
+
+/// What scoring needs of a match.
+#[derive(Debug)]
+pub(crate) struct Facts<'a> {
+    pub advisory: &'a str,
+    pub cve: Option<&'a str>,
+    pub cvss: Option<f64>,
+    pub kev: bool,
+    pub epss: Option<f64>,
+    pub remediation: Option<&'a Remediation>,
+}
+
+/// The advisory's best remediation for a product: vendor fix, then workaround, then mitigation.
+fn best_remediation<'a>(v: &'a Vulnerability, product_id: &'a str) -> Option<&'a Remediation> {
+    v.remediations_for(product_id).min_by_key(|r| match r.category {
+        RemediationCategory::VendorFix => 0,
+        RemediationCategory::Workaround => 1,
+        RemediationCategory::Mitigation => 2,
+        _ => 3,
+    })
 }
 
 type Candidates = Rc<Vec<(u32, MatchHow)>>;
@@ -519,23 +568,10 @@ impl<'k> Matcher<'k> {
         let wr: Vec<&str> = words.iter().map(String::as_str).collect();
         let dname = ProductName::new(model, &wr, &dkeys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
         let mut found: FxHashMap<u32, MatchHow> = FxHashMap::default();
+        let numbered = dname.numbered.join(" ");
         for (dk, d_alias) in &dkeys {
-            for &(e, e_alias) in k.by_vendor.get(dk).into_iter().flatten() {
+            let mut add = |e: u32, e_alias: bool, product: MatchHow| {
                 let entry = &k.entries[e as usize];
-                let product = if entry.name_raw.trim().eq_ignore_ascii_case(model.trim()) {
-                    Some(MatchHow::Exact)
-                } else if !dname.normalized.is_empty()
-                    && (entry.name.normalized == dname.normalized
-                        || entry.name.alternates.contains(&dname.normalized)
-                        || dname.alternates.contains(&entry.name.normalized))
-                {
-                    Some(MatchHow::Normalised)
-                } else if !component && entry.name.fuzzy_like(&dname) {
-                    Some(MatchHow::Fuzzy)
-                } else {
-                    None
-                };
-                let Some(product) = product else { continue };
                 let vendor_how = if *d_alias || e_alias {
                     MatchHow::Alias
                 } else if entry.vendor_raw.trim().eq_ignore_ascii_case(vendor.trim()) {
@@ -545,6 +581,26 @@ impl<'k> Matcher<'k> {
                 };
                 let how = product.max(vendor_how);
                 found.entry(e).and_modify(|h| *h = (*h).min(how)).or_insert(how);
+            };
+            // Same normalised name, or the name of one side is the other's name in parentheses
+            // (`CSM` and `Welch Allyn Connex Spot Monitor (CSM)`); never parentheses against
+            // parentheses (`(WLAN only)` is no product name).
+            if !dname.normalized.is_empty() {
+                let by_name = k.by_name.get(&(dk.clone(), dname.normalized.clone())).into_iter().flatten();
+                let by_alt = k.by_alternate.get(&(dk.clone(), dname.normalized.clone())).into_iter().flatten();
+                let mine = dname.alternates.iter().flat_map(|a| k.by_name.get(&(dk.clone(), a.clone())).into_iter().flatten());
+                for &(e, e_alias) in by_name.chain(by_alt).chain(mine) {
+                    let exact = k.entries[e as usize].name_raw.trim().eq_ignore_ascii_case(model.trim());
+                    add(e, e_alias, if exact { MatchHow::Exact } else { MatchHow::Normalised });
+                }
+            }
+            // Fuzzy: only entries with the same numbered words can be alike.
+            if !component {
+                for &(e, e_alias) in k.by_numbered.get(&(dk.clone(), numbered.clone())).into_iter().flatten() {
+                    if k.entries[e as usize].name.fuzzy_like(&dname) {
+                        add(e, e_alias, MatchHow::Fuzzy);
+                    }
+                }
             }
         }
         let mut v: Vec<(u32, MatchHow)> = found.into_iter().collect();

@@ -175,27 +175,24 @@ pub fn score(k: &Knowledge, d: &Device, matches: &[&Match]) -> DeviceRisk {
     let mut groups: Vec<Group> = Vec::new();
     let mut features = Vec::new();
     for m in matches {
-        let rec = k.record(d, m);
-        let cat = match rec.remediation_category {
-            Some("vendor_fix") => RemediationCategory::VendorFix,
-            Some("workaround") => RemediationCategory::Workaround,
-            Some("mitigation") => RemediationCategory::Mitigation,
-            _ => RemediationCategory::Other,
+        let f = k.facts(m);
+        let (cat, action, fixed) = match f.remediation {
+            Some(r) => (r.category, r.details.as_str(), r.fixed_version.as_deref()),
+            None => (RemediationCategory::Other, "contact the manufacturer: the advisory gives no remediation for this product", None),
         };
-        let action = rec.remediation.clone().unwrap_or_else(|| "contact the manufacturer: the advisory gives no remediation for this product".into());
-        let g = match groups.iter().position(|(a, _, t, _, _)| *a == rec.advisory && *t == action) {
+        let g = match groups.iter().position(|(a, _, t, _, _)| a == f.advisory && t == action) {
             Some(g) => g,
             None => {
-                groups.push((rec.advisory.clone(), cat, action, rec.fixed_version.clone(), Vec::new()));
+                groups.push((f.advisory.to_string(), cat, action.to_string(), fixed.map(str::to_string), Vec::new()));
                 groups.len() - 1
             }
         };
-        if let Some(c) = &rec.cve
-            && !groups[g].4.contains(c)
+        if let Some(c) = f.cve
+            && !groups[g].4.iter().any(|x| x == c)
         {
-            groups[g].4.push(c.clone());
+            groups[g].4.push(c.to_string());
         }
-        features.push(Feature { cvss: rec.cvss.unwrap_or(5.0), kev: rec.kev, epss: rec.epss.unwrap_or(0.0), review: m.needs_review, group: g });
+        features.push(Feature { cvss: f.cvss.unwrap_or(5.0), kev: f.kev, epss: f.epss.unwrap_or(0.0), review: m.needs_review, group: g });
     }
     let exposure = exposure_points(d);
     let (clin, label) = clinical_impact(&kind);
