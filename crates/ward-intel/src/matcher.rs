@@ -558,7 +558,8 @@ impl<'k> Matcher<'k> {
     }
 
     fn candidates(&mut self, vendor: &str, model: &str, component: bool) -> Candidates {
-        let key = (vendor.to_string(), model.to_string());
+        // Components never match fuzzily: their cache entries are kept apart from devices'.
+        let key = (if component { format!("\u{1}{vendor}") } else { vendor.to_string() }, model.to_string());
         if let Some(c) = self.cache.get(&key) {
             return Rc::clone(c);
         }
