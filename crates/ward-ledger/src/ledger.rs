@@ -372,22 +372,34 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Reque
 pub fn export_dir(dir: &Path, out: &Path) -> Result<u64> {
     // Opening takes the lock and cuts a torn tail, so the copy is a consistent state.
     let (ledger, _) = Ledger::open_dir(dir)?;
-    let size = ledger.head().size;
-    if out.exists() {
-        return Err(LedgerError::Config(format!("{} already exists", out.display())));
+    ledger.export_open(dir, out)
+}
+
+impl Ledger {
+    /// [`export_dir`] for a ledger this process holds open (`ward server`): the caller must
+    /// hold its own appends back until this returns, so the files are copied at rest.
+    ///
+    /// # Errors
+    /// `out` exists, or a file cannot be copied.
+    pub fn export_open(&self, dir: &Path, out: &Path) -> Result<u64> {
+        let ledger = self;
+        let size = ledger.head().size;
+        if out.exists() {
+            return Err(LedgerError::Config(format!("{} already exists", out.display())));
+        }
+        std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
+        for name in [dir::LOG, dir::INDEX, dir::TREE, dir::PUBLIC_KEY] {
+            let (from, to) = (dir.join(name), out.join(name));
+            std::fs::copy(&from, &to).ctx("copy", &from)?;
+            std::fs::File::open(&to).and_then(|f| f.sync_all()).ctx("sync", &to)?;
+        }
+        for (seq, note) in ledger.storage().checkpoints()? {
+            dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+        }
+        let mut config = DirConfig::load(dir)?;
+        config.witness = None;
+        let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
+        dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
+        Ok(size)
     }
-    std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
-    for name in [dir::LOG, dir::INDEX, dir::TREE, dir::PUBLIC_KEY] {
-        let (from, to) = (dir.join(name), out.join(name));
-        std::fs::copy(&from, &to).ctx("copy", &from)?;
-        std::fs::File::open(&to).and_then(|f| f.sync_all()).ctx("sync", &to)?;
-    }
-    for (seq, note) in ledger.storage().checkpoints()? {
-        dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
-    }
-    let mut config = DirConfig::load(dir)?;
-    config.witness = None;
-    let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
-    dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
-    Ok(size)
 }

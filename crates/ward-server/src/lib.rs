@@ -66,6 +66,9 @@ pub struct Config {
     pub tls: Option<CertSource>,
     /// Where to serve Prometheus metrics (plain HTTP, counts only); off when `None`.
     pub metrics: Option<SocketAddr>,
+    /// A directory on another volume that receives a copy of every ledger checkpoint (what
+    /// makes a rollback of the data directory detectable).
+    pub ledger_witness: Option<PathBuf>,
 }
 
 /// The data directory, owner-only, and the store URL it implies.
@@ -83,6 +86,7 @@ struct App {
     keys: auth::Keys,
     throttles: auth::Throttles,
     audit: Box<dyn audit::AuditSink>,
+    ledger: Arc<audit::LedgerAudit>,
     metrics: Arc<metrics::Metrics>,
 }
 
@@ -155,13 +159,17 @@ fn batch_id(h: &HeaderMap) -> Option<&str> {
 /// for it, so a resend is recognised). The sensor is the token's, never the body's.
 async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
     let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let source = peer.ip().to_string();
     let Some(bearer) = bearer else {
+        app.audit(audit::ActorKind::Sensor, "(none)", "sensor.ingest", "ingest", audit::Outcome::Denied, &source, Some("no bearer token"));
         eprintln!("ward server: denied ingest from {}: no bearer token", peer.ip());
         return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "a sensor token is required");
     };
     let sensor = match tokens::verify(&app.store, bearer).await {
         Ok((Ok(sensor), _)) => sensor,
         Ok((Err(why), id)) => {
+            let who = id.as_deref().map_or_else(|| "(malformed token)".to_string(), |i| format!("token:{i}"));
+            app.audit(audit::ActorKind::Sensor, &who, "sensor.ingest", "ingest", audit::Outcome::Denied, &source, Some(&format!("{why:?}")));
             eprintln!("ward server: denied ingest from {}: token {} {why:?}", peer.ip(), id.as_deref().unwrap_or("(malformed)"));
             return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "invalid token");
         }
@@ -181,6 +189,8 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     };
     match app.store.ingest(&sensor, batch, &report).await {
         Ok(o) => {
+            let note = format!("{} assets new, {} findings new{}", o.assets_new, o.findings_new, if o.duplicate { ", duplicate batch" } else { "" });
+            app.audit(audit::ActorKind::Sensor, &sensor, "sensor.ingest", &format!("batch:{batch}"), audit::Outcome::Success, &source, Some(&note));
             let body = serde_json::json!({
                 "sensor": sensor, "batch": batch, "duplicate": o.duplicate,
                 "assets_new": o.assets_new, "assets_updated": o.assets_updated,
@@ -188,6 +198,37 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
             });
             (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
         }
+        Err(e) => internal(&e),
+    }
+}
+
+/// `GET /api/v1/ledger/export`: the audit ledger as a tar archive that verifies offline with
+/// `ward ledger verify --export DIR --key DIR/ledger.pub` (auditors and administrators, after
+/// re-authentication; the export itself is recorded first).
+async fn ledger_export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: axum::http::Method, headers: HeaderMap) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = app.authorize(&p, ward_auth::Action::Export, ward_auth::Resource::LedgerExport, "ledger") {
+        return r;
+    }
+    if let Err(r) = app.require_fresh(&p, "ledger.export") {
+        return r;
+    }
+    app.audit(audit::ActorKind::User, &p.username, "ledger.export", "ledger", audit::Outcome::Success, &p.source, None);
+    let ledger = app.ledger.clone();
+    match tokio::task::spawn_blocking(move || ledger.export_tar()).await {
+        Ok(Ok((tar, size))) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/x-tar".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ward-ledger-{size}.tar\"")),
+            ],
+            tar,
+        )
+            .into_response(),
+        Ok(Err(e)) => internal(&e),
         Err(e) => internal(&e),
     }
 }
@@ -229,6 +270,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/v1/logout", post(auth::logout))
         .route("/api/v1/reauth", post(auth::reauth))
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/ledger/export", get(ledger_export))
         .merge(api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
@@ -254,9 +296,14 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
     let keys = auth::Keys::load(&cfg.data_dir)?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let audit = Box::new(metrics::Counting { inner: Box::new(audit::FileAudit::open(&cfg.data_dir).map_err(ServerError::Io)?), metrics: metrics.clone() });
+    if cfg.ledger_witness.is_none() {
+        eprintln!("ward server: WARNING: no --ledger-witness: ledger checkpoints are kept only in the data directory, so a rollback of the whole directory would go unnoticed");
+    }
+    let ledger = Arc::new(audit::LedgerAudit::open(&cfg.data_dir, cfg.ledger_witness.as_deref()).map_err(ServerError::Io)?);
+    let audit = Box::new(metrics::Counting { inner: Box::new(ledger.clone()), metrics: metrics.clone() });
+    let timer = ward_ledger::spawn_checkpoint_timer(Arc::downgrade(ledger.ledger()), Duration::from_secs(60), |e| eprintln!("ward server: ledger checkpoint failed: {e}"));
     let setup = auth::issue_setup_token(&store).await?;
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, metrics: metrics.clone() });
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone() });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
@@ -322,10 +369,14 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
         }
     }
     drop(listener);
+    timer.abort();
     if let Some(t) = metrics_task {
         t.abort();
     }
     let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
     store.close().await;
+    if let Err(e) = ledger.checkpoint() {
+        eprintln!("ward server: final ledger checkpoint failed: {e}");
+    }
     Ok(())
 }

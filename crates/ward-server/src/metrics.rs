@@ -88,4 +88,7 @@ impl AuditSink for Counting {
     fn recent(&self, limit: usize) -> Result<Vec<(u64, AuditRecord)>, String> {
         self.inner.recent(limit)
     }
+    fn proved(&self, index: u64) -> Option<bool> {
+        self.inner.proved(index)
+    }
 }

@@ -32,6 +32,10 @@ pub struct ServerArgs {
     /// address, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
+    /// A directory on another volume (or host mount) that receives a copy of every signed
+    /// checkpoint of the audit ledger: what makes a rollback of the data directory detectable.
+    #[arg(long, value_name = "DIR")]
+    ledger_witness: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -126,7 +130,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitCode> {
         _ => bail!("--tls-cert and --tls-key go together"),
     };
     let https = tls.is_some();
-    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics };
+    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone() };
     rt.block_on(async {
         let shutdown = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

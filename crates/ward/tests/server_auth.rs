@@ -147,6 +147,39 @@ fn accounts_mfa_roles_and_audit() {
     assert_eq!(raised["items"][0]["evidence"]["account"], "ann.auditor", "{raised}");
     assert_eq!(raised["items"][0]["occurrences"].as_i64(), Some(2), "two denials, one finding: {raised}");
 
+    // The auditor downloads the ledger; it verifies offline with its public key alone, and a
+    // changed byte is found and named.
+    let tar = dir.join("ledger.tar");
+    let o = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "30", "--cacert"])
+        .arg(s.data.join("tls/cert.pem"))
+        .arg("-b")
+        .arg(&ajar)
+        .arg("-o")
+        .arg(&tar)
+        .args(["-w", "%{http_code}", &format!("https://{}/api/v1/ledger/export", s.addr)])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "200");
+    let out = dir.join("export");
+    std::fs::create_dir_all(&out).expect("dir");
+    assert!(std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&out).status().expect("tar").success());
+    let export = out.join("ward-ledger-export");
+    let key = export.join("ledger.pub");
+    let (c, stdout, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key.display().to_string()]);
+    assert_eq!(c, 0, "{err} {}", String::from_utf8_lossy(&stdout));
+    let log_path = export.join("entries.log");
+    let mut bytes = std::fs::read(&log_path).expect("log");
+    let at = bytes.windows(10).position(|w| w == b"ann.audito").expect("an entry by the auditor");
+    bytes[at] ^= 0x20;
+    std::fs::write(&log_path, bytes).expect("tamper");
+    let (c, _, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key.display().to_string()]);
+    assert_ne!(c, 0, "a changed byte is detected");
+    assert!(err.contains("index") || err.contains("entry"), "the first bad entry is named: {err}");
+    assert_eq!(s.curl(&jar, "GET", "/api/v1/ledger/export", &[], None).0, 200, "administrators may export it too");
+    let (c, _, _) = ward(&["ledger", "verify", "--dir", &s.data.join("ledger").display().to_string()]);
+    assert_eq!(c, 0, "the live ledger verifies");
+
     // Codes work once: the enrolment step is spent; the current one works once; a recovery
     // code works once.
     let jar2 = dir.join("admin2.jar");
@@ -183,9 +216,9 @@ fn accounts_mfa_roles_and_audit() {
     assert_eq!(st, 401);
     assert_eq!(json(&locked)["detail"], json(&generic)["detail"], "one message for every failure");
 
-    // The trail and the log hold names and reasons, never a secret.
+    // The trail (the ledger's entries) and the log hold names and reasons, never a secret.
     let log: String = s.log.try_iter().collect::<Vec<_>>().join("\n");
-    let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
+    let audit = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
     for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf] {
         assert!(!audit.contains(secret) && !log.contains(secret), "a secret leaked into the trail or the log");
     }
