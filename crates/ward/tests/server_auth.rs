@@ -7,8 +7,12 @@
 //! ends every session; no password, code or session id is ever written to the trail or log.
 
 mod common;
+// The store's database helpers: a fresh PostgreSQL database on the local server or on a
+// throwaway cluster.
+#[path = "../../ward-store/tests/common/mod.rs"]
+mod pg;
 
-use common::server::{Server, start};
+use common::server::Server;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
@@ -54,9 +58,19 @@ fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>) {
 }
 
 #[test]
-fn accounts_mfa_roles_and_audit() {
-    let dir = scratch("server-auth");
-    let s = start(&dir.join("data"));
+fn accounts_mfa_roles_and_audit_on_sqlite() {
+    accounts_mfa_roles_and_audit("sqlite", &[]);
+}
+
+#[test]
+fn accounts_mfa_roles_and_audit_on_postgres() {
+    let url = pg::postgres_url();
+    accounts_mfa_roles_and_audit("postgres", &["--database", &url]);
+}
+
+fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
+    let dir = scratch(&format!("server-auth-{name}"));
+    let s = common::server::start_with(&dir.join("data"), "127.0.0.1:0", args);
     let setup = s.setup.clone().expect("first start prints a setup link");
     let jar = dir.join("admin.jar");
     let anon = dir.join("anon.jar");
@@ -79,7 +93,11 @@ fn accounts_mfa_roles_and_audit() {
     let with_csrf = format!("X-CSRF-Token: {csrf}");
 
     // Some data: a sensor's report.
-    let (code_, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
+    let mut token_args = vec!["server", "token", "create", "--sensor", "icu"];
+    token_args.extend_from_slice(args);
+    let data = s.data.display().to_string();
+    token_args.extend_from_slice(&["--data-dir", &data]);
+    let (code_, out, err) = ward(&token_args);
     assert_eq!(code_, 0, "{err}");
     let sensor = String::from_utf8(out).expect("utf8").trim().to_string();
     let report = dir.join("report.json");
