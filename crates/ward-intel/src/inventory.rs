@@ -77,6 +77,10 @@ pub fn load(path: &Path) -> Result<Inventory, String> {
 /// # Errors
 /// See [`load`].
 pub fn parse(bytes: &[u8]) -> Result<Inventory, String> {
+    // Spreadsheets' "Unicode text" export: UTF-16 with its byte order mark (and tabs).
+    if let Some(text) = utf16(bytes) {
+        return parse_csv(&text);
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     match first {
@@ -84,6 +88,17 @@ pub fn parse(bytes: &[u8]) -> Result<Inventory, String> {
         Some(b'{' | b'[') => parse_json(bytes),
         Some(_) => parse_csv(&decode(bytes)),
     }
+}
+
+/// Text of UTF-16 bytes that start with a byte order mark (unpaired surrogates replaced).
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let (le, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = rest.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+    Some(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
 }
 
 /// UTF-8, or Latin-1 when the bytes are not UTF-8 (every byte is a Latin-1 character).

@@ -184,7 +184,12 @@ impl Version {
     /// # Errors
     /// [`VersionError`] says why the text is not a version.
     pub fn parse(text: &str) -> Result<Version, VersionError> {
-        let s = text.trim();
+        if text.len() > MAX_VERSION_LEN * 4 {
+            return Err(VersionError::TooLong);
+        }
+        // Any run of white space is one space, as in ranges (`ver.\tA10` is `ver. A10`).
+        let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = joined.as_str();
         if s.len() > MAX_VERSION_LEN {
             return Err(VersionError::TooLong);
         }
@@ -306,9 +311,9 @@ impl Version {
 }
 
 fn strip_version_word(s: &str) -> &str {
-    for w in ["version ", "Version ", "VERSION ", "ver. ", "ver "] {
-        if let Some(r) = s.strip_prefix(w) {
-            return r.trim_start();
+    for w in ["version ", "ver. ", "ver "] {
+        if s.get(..w.len()).is_some_and(|p| p.eq_ignore_ascii_case(w)) {
+            return s[w.len()..].trim_start();
         }
     }
     // `v1.2`, `V22D28`: a leading v before a digit is not a line.
@@ -520,6 +525,9 @@ mod tests {
         lt("R4.1L1", "R4.1L2");
         lt("22D19", "v22D28");
         lt("GEH-1.0", "GEH-1.1");
+        // Found by fuzzing (intel_range): white space inside a version is one space, whatever it is.
+        eq("ver.\tA10 ", "ver. A10");
+        eq("VERSION 2.1", "2.1");
         assert_eq!(v("GEH-1.1").compare(&v("1.1")), None);
         lt("v20D29", "20D32");
     }

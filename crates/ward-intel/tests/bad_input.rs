@@ -86,7 +86,15 @@ fn inventories_with_problems() {
     // Missing columns: named.
     let e = parse(b"asset,manufacturer\nA,B\n").expect_err("refused");
     assert!(e.contains("model, version"), "{e}");
-    // UTF-16 (a spreadsheet's "Unicode text"): read as Latin-1, the header is not found: refused with the header shown.
+    // UTF-16 with a byte order mark and tabs (a spreadsheet's "Unicode text" export): read.
+    let text = "\u{feff}asset\tmanufacturer\tmodel\tversion\r\nA1\tDräger\tInfinity Delta\tVF10\r\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [le, be] {
+        let inv = parse(&bytes).expect("UTF-16 read");
+        assert_eq!(inv.devices[0].manufacturer.as_deref(), Some("Dräger"));
+    }
+    // UTF-16 without a byte order mark: read as Latin-1, the header is not found: refused.
     let utf16: Vec<u8> = "asset,manufacturer,model,version\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
     assert!(parse(&utf16).is_err());
     // Ragged rows and rows without an asset are warnings; the rest is read.

@@ -126,13 +126,17 @@ pub fn run(a: &VulnsArgs) -> Result<ExitCode> {
 
 fn write_table(r: &Assessment, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{} devices checked, {} with known vulnerabilities, {} matches", r.devices, r.risks.len(), r.matches.len())?;
+    // The matches come grouped per device, in the order of `risks`, `risk.matches` of each.
+    let mut next = 0;
     for risk in &r.risks {
+        let start = next;
+        next = (start + risk.matches).min(r.matches.len());
         writeln!(w)?;
         writeln!(w, "{:5.1}  {}  ({}; {} matches, {} need review)", risk.score, risk.asset, risk.kind, risk.matches, risk.needs_review)?;
         for reason in &risk.reasons {
             writeln!(w, "       +{:4.1}  {}", reason.points, reason.text)?;
         }
-        for m in r.matches.iter().filter(|m| m.asset == risk.asset) {
+        for m in &r.matches[start..next] {
             writeln!(
                 w,
                 "       {} {} CVSS {} [{}{}]  {}",
