@@ -69,6 +69,29 @@ pub struct Config {
     /// A directory on another volume that receives a copy of every ledger checkpoint (what
     /// makes a rollback of the data directory detectable).
     pub ledger_witness: Option<PathBuf>,
+    /// CSAF advisories (a directory or a file) to match every uploaded report against: the
+    /// devices they affect get `known-vulnerability` findings.
+    pub advisories: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON), with `advisories`.
+    pub kev: Option<PathBuf>,
+}
+
+/// Load the advisories (skipping, with a warning, the documents that do not validate).
+fn load_intel(advisories: &Path, kev: Option<&Path>) -> Result<ward_intel::matcher::Knowledge, ServerError> {
+    if !advisories.exists() {
+        return Err(ServerError::Io(format!("no advisories at {}", advisories.display())));
+    }
+    let (ok, errors) = ward_intel::csaf::load_path(advisories);
+    for e in &errors {
+        eprintln!("ward server: advisory skipped: {}: {}", e.path.display(), e.reason);
+    }
+    let n = ok.len();
+    let mut k = ward_intel::matcher::Knowledge::new(ok, ward_intel::names::Aliases::shipped());
+    if let Some(p) = kev {
+        k.kev = Some(ward_intel::kev::Kev::load(p).map_err(ServerError::Io)?.0);
+    }
+    eprintln!("ward server: {n} advisories loaded; uploaded reports are matched against them");
+    Ok(k)
 }
 
 /// The data directory, owner-only, and the store URL it implies.
@@ -88,6 +111,7 @@ struct App {
     audit: Box<dyn audit::AuditSink>,
     ledger: Arc<audit::LedgerAudit>,
     metrics: Arc<metrics::Metrics>,
+    intel: Option<Arc<ward_intel::matcher::Knowledge>>,
 }
 
 impl App {
@@ -182,11 +206,23 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     let Some(batch) = batch_id(&headers) else {
         return problem(StatusCode::BAD_REQUEST, "Bad request", "a Ward-Batch header of 1 to 128 letters, digits, '-', '_' or '.' is required");
     };
-    let report: AnalyzeReport = match serde_json::from_slice(&body) {
+    let mut report: AnalyzeReport = match serde_json::from_slice(&body) {
         Ok(r) => r,
         // serde's message names the position and the expected type, never the input's text.
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Not a Ward report", &format!("line {} column {}: {:?}", e.line(), e.column(), e.classify())),
     };
+    // Known vulnerabilities of the identified devices become findings like the sensor's own.
+    if let Some(k) = app.intel.clone() {
+        report = match tokio::task::spawn_blocking(move || {
+            ward_intel::assess::add_findings(&mut report, &k);
+            report
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return internal(&e),
+        };
+    }
     match app.store.ingest(&sensor, batch, &report).await {
         Ok(o) => {
             let note = format!("{} assets new, {} findings new{}", o.assets_new, o.findings_new, if o.duplicate { ", duplicate batch" } else { "" });
@@ -303,7 +339,15 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let audit = Box::new(metrics::Counting { inner: Box::new(ledger.clone()), metrics: metrics.clone() });
     let timer = ward_ledger::spawn_checkpoint_timer(Arc::downgrade(ledger.ledger()), Duration::from_secs(60), |e| eprintln!("ward server: ledger checkpoint failed: {e}"));
     let setup = auth::issue_setup_token(&store).await?;
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone() });
+    let intel = match &cfg.advisories {
+        Some(dir) => {
+            let (dir, kev) = (dir.clone(), cfg.kev.clone());
+            let k = tokio::task::spawn_blocking(move || load_intel(&dir, kev.as_deref())).await.map_err(|e| ServerError::Io(e.to_string()))??;
+            Some(Arc::new(k))
+        }
+        None => None,
+    };
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));

@@ -36,6 +36,13 @@ pub struct ServerArgs {
     /// checkpoint of the audit ledger: what makes a rollback of the data directory detectable.
     #[arg(long, value_name = "DIR")]
     ledger_witness: Option<PathBuf>,
+    /// CSAF advisories (a directory or a file): every uploaded report's devices are matched
+    /// against them and get `known-vulnerability` findings.
+    #[arg(long, value_name = "DIR")]
+    advisories: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON), with --advisories.
+    #[arg(long, value_name = "FILE", requires = "advisories")]
+    kev: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,7 +137,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitCode> {
         _ => bail!("--tls-cert and --tls-key go together"),
     };
     let https = tls.is_some();
-    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone() };
+    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone(), advisories: args.advisories.clone(), kev: args.kev.clone() };
     rt.block_on(async {
         let shutdown = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
