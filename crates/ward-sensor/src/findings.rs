@@ -9,7 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use ward_model::report::Finding;
 use ward_model::{AppProtocol, Severity, Timestamp};
 
-/// The finding kinds Ward raises. The string of each is stable (`kind` in the report).
+/// The finding kinds the sensor raises from traffic. The string of each is stable (`kind` in the
+/// report). One more kind reaches the same report from outside the sensor: `known-vulnerability`,
+/// added by `ward analyze --advisories` from the identities found here
+/// (`ward_intel::assess::FINDING_KIND`, `crates/ward-intel/README.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Patient data on the wire without encryption.

@@ -7,7 +7,6 @@
 //! one; the server's audit page and exports read it back from there.
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -64,41 +63,221 @@ pub trait AuditSink: Send + Sync + std::fmt::Debug {
     fn record(&self, r: &AuditRecord) -> Result<(), String>;
     /// The most recent records, newest first (at most `limit`), with their index in the trail.
     fn recent(&self, limit: usize) -> Result<Vec<(u64, AuditRecord)>, String>;
-}
-
-/// JSON lines in one append-only file under the data directory, each record fsynced.
-#[derive(Debug)]
-pub struct FileAudit {
-    path: PathBuf,
-    file: Mutex<std::fs::File>,
-}
-
-impl FileAudit {
-    /// Open (creating, owner-only) `dir/audit.jsonl`.
-    pub fn open(dir: &Path) -> Result<FileAudit, String> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = dir.join("audit.jsonl");
-        let file = std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(FileAudit { path, file: Mutex::new(file) })
+    /// Whether record `index` is proved included in the current signed tree (`None`: this sink
+    /// has no proofs).
+    fn proved(&self, index: u64) -> Option<bool> {
+        let _ = index;
+        None
     }
 }
 
-impl AuditSink for FileAudit {
+impl<T: AuditSink> AuditSink for std::sync::Arc<T> {
     fn record(&self, r: &AuditRecord) -> Result<(), String> {
-        let mut line = serde_json::to_vec(r).map_err(|e| e.to_string())?;
-        line.push(b'\n');
-        let mut f = self.file.lock().map_err(|_| "audit file lock poisoned".to_string())?;
-        f.write_all(&line).and_then(|()| f.sync_data()).map_err(|e| format!("{}: {e}", self.path.display()))
+        (**self).record(r)
     }
-
     fn recent(&self, limit: usize) -> Result<Vec<(u64, AuditRecord)>, String> {
-        let text = std::fs::read_to_string(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        let all: Vec<(u64, AuditRecord)> = text.lines().enumerate().filter_map(|(i, l)| serde_json::from_str(l).ok().map(|r| (i as u64, r))).collect();
-        Ok(all.into_iter().rev().take(limit).collect())
+        (**self).recent(limit)
+    }
+    fn proved(&self, index: u64) -> Option<bool> {
+        (**self).proved(index)
     }
 }
 
 /// Now in Unix milliseconds.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The audit trail in the tamper-evident ledger (`DATA/ledger`): every record is a ledger
+/// entry, durable (group commit) before `record` returns; signed checkpoints are made on a
+/// timer and at shutdown, and copied to the witness directory when one is configured.
+#[derive(Debug)]
+pub struct LedgerAudit {
+    ledger: std::sync::Arc<ward_ledger::Ledger>,
+    dir: PathBuf,
+    /// Held while appending and while exporting, so an export copies files at rest.
+    gate: Mutex<()>,
+}
+
+impl LedgerAudit {
+    /// Open `DATA/ledger`, making it (and its Ed25519 key) on first start. `witness`: a
+    /// directory on another volume that receives every checkpoint.
+    pub fn open(data_dir: &Path, witness: Option<&Path>) -> Result<LedgerAudit, String> {
+        let dir = data_dir.join("ledger");
+        if !dir.join(ward_ledger::dir::CONFIG).exists() {
+            ward_ledger::init_dir(&dir, "ward-server/audit", witness).map_err(|e| format!("cannot make the ledger in {}: {e}", dir.display()))?;
+        }
+        let (ledger, recovery) = ward_ledger::Ledger::open_dir(&dir).map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+        eprintln!("ward server: audit ledger in {} ({} entries; {recovery:?})", dir.display(), ledger.head().size);
+        Ok(LedgerAudit { ledger: std::sync::Arc::new(ledger), dir, gate: Mutex::new(()) })
+    }
+
+    /// The ledger (for the checkpoint timer).
+    pub fn ledger(&self) -> &std::sync::Arc<ward_ledger::Ledger> {
+        &self.ledger
+    }
+
+    /// The ledger's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A signed checkpoint of everything so far.
+    pub fn checkpoint(&self) -> Result<(), String> {
+        self.ledger.checkpoint().map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// A self-contained export (log, tree, checkpoints, public key) as a tar archive that
+    /// `ward ledger verify --export DIR --key ledger.pub` checks offline. A fresh checkpoint is
+    /// made first, so the export covers every entry.
+    pub fn export_tar(&self) -> Result<(Vec<u8>, u64), String> {
+        let _held = self.gate.lock().map_err(|_| "ledger gate poisoned".to_string())?;
+        self.ledger.checkpoint().map_err(|e| e.to_string())?;
+        let mut r = [0u8; 8];
+        aws_lc_rs::rand::fill(&mut r).map_err(|_| "random".to_string())?;
+        let tmp = self.dir.with_file_name(format!("ledger-export-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        let size = self.ledger.export_open(&self.dir, &tmp).map_err(|e| e.to_string());
+        let tar = size.and_then(|_| tar_dir(&tmp, "ward-ledger-export"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        Ok((tar?, self.ledger.head().size))
+    }
+
+    /// Whether entry `index` is proved included in the current tree (inclusion proof checked
+    /// against the current root).
+    pub fn proved(&self, index: u64) -> bool {
+        let head = self.ledger.head();
+        let Ok(bytes) = self.ledger.storage().read_entry(index) else { return false };
+        let Ok(proof) = self.ledger.prove_inclusion(index, Some(head.size)) else { return false };
+        ward_ledger::tree::verify_inclusion(&ward_ledger::hash::leaf_hash(&bytes), &proof, &head.root).is_ok()
+    }
+}
+
+fn to_entry(r: &AuditRecord) -> ward_ledger::Entry {
+    ward_ledger::Entry {
+        time: u64::try_from(r.time_ms).unwrap_or(0),
+        actor: ward_ledger::Actor {
+            kind: match r.actor_kind {
+                ActorKind::User => ward_ledger::ActorKind::User,
+                ActorKind::Sensor => ward_ledger::ActorKind::Sensor,
+                ActorKind::System => ward_ledger::ActorKind::System,
+            },
+            id: r.actor.clone(),
+        },
+        action: r.action.clone(),
+        subject: r.subject.clone(),
+        outcome: match r.outcome {
+            Outcome::Success => ward_ledger::Outcome::Success,
+            Outcome::Failure => ward_ledger::Outcome::Failure,
+            Outcome::Denied => ward_ledger::Outcome::Denied,
+        },
+        source: r.source.as_deref().and_then(|s| s.parse().ok()),
+        reason: r.reason.clone(),
+    }
+}
+
+fn from_entry(e: ward_ledger::Entry) -> AuditRecord {
+    AuditRecord {
+        time_ms: i64::try_from(e.time).unwrap_or(i64::MAX),
+        actor_kind: match e.actor.kind {
+            ward_ledger::ActorKind::User => ActorKind::User,
+            ward_ledger::ActorKind::Sensor => ActorKind::Sensor,
+            ward_ledger::ActorKind::Device | ward_ledger::ActorKind::System => ActorKind::System,
+        },
+        actor: e.actor.id,
+        action: e.action,
+        subject: e.subject,
+        outcome: match e.outcome {
+            ward_ledger::Outcome::Success => Outcome::Success,
+            ward_ledger::Outcome::Failure => Outcome::Failure,
+            ward_ledger::Outcome::Denied => Outcome::Denied,
+        },
+        source: e.source.map(|a| a.to_string()),
+        reason: e.reason,
+    }
+}
+
+impl AuditSink for LedgerAudit {
+    fn record(&self, r: &AuditRecord) -> Result<(), String> {
+        let entry = to_entry(r);
+        let _held = self.gate.lock().map_err(|_| "ledger gate poisoned".to_string())?;
+        // The append waits for its group commit (milliseconds); on the server's multi-thread
+        // runtime the worker hands its other tasks over while it waits.
+        let append = || self.ledger.append(&entry).map(|_| ()).map_err(|e| e.to_string());
+        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(append),
+            _ => append(),
+        }
+    }
+
+    fn recent(&self, limit: usize) -> Result<Vec<(u64, AuditRecord)>, String> {
+        let size = self.ledger.head().size;
+        let mut out = Vec::new();
+        for i in (size.saturating_sub(limit as u64)..size).rev() {
+            let bytes = self.ledger.storage().read_entry(i).map_err(|e| e.to_string())?;
+            let e = ward_ledger::Entry::decode(&bytes).map_err(|e| format!("entry {i}: {e}"))?;
+            out.push((i, from_entry(e)));
+        }
+        Ok(out)
+    }
+
+    fn proved(&self, index: u64) -> Option<bool> {
+        Some(LedgerAudit::proved(self, index))
+    }
+}
+
+/// A ustar archive of the regular files under `dir` (one level of subdirectories), named
+/// `prefix/...`. Small and dependency-free: the export holds a handful of files.
+fn tar_dir(dir: &Path, prefix: &str) -> Result<Vec<u8>, String> {
+    fn header(name: &str, size: u64, mode: u32, dir: bool) -> Result<[u8; 512], String> {
+        let mut h = [0u8; 512];
+        if name.len() > 99 {
+            return Err(format!("{name}: name too long for tar"));
+        }
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        let octal = |h: &mut [u8; 512], at: usize, len: usize, v: u64| {
+            let s = format!("{v:0width$o}\0", width = len - 1);
+            h[at..at + len].copy_from_slice(s.as_bytes());
+        };
+        octal(&mut h, 100, 8, u64::from(mode));
+        octal(&mut h, 108, 8, 0);
+        octal(&mut h, 116, 8, 0);
+        octal(&mut h, 124, 12, size);
+        octal(&mut h, 136, 12, 0);
+        h[156] = if dir { b'5' } else { b'0' };
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+        let s = format!("{sum:06o}\0 ");
+        h[148..156].copy_from_slice(s.as_bytes());
+        Ok(h)
+    }
+    let mut out = Vec::new();
+    let add_dir = |rel: &str, path: &Path, out: &mut Vec<u8>| -> Result<(), String> {
+        out.extend_from_slice(&header(&format!("{prefix}/{rel}"), 0, 0o755, true)?);
+        let mut names: Vec<_> = std::fs::read_dir(path).map_err(|e| e.to_string())?.filter_map(Result::ok).collect();
+        names.sort_by_key(std::fs::DirEntry::file_name);
+        for e in names {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let p = e.path();
+            if p.is_dir() {
+                continue;
+            }
+            let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let rel_name = if rel.is_empty() { name } else { format!("{rel}{name}") };
+            out.extend_from_slice(&header(&format!("{prefix}/{rel_name}"), data.len() as u64, 0o644, false)?);
+            out.extend_from_slice(&data);
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        Ok(())
+    };
+    add_dir("", dir, &mut out)?;
+    for e in std::fs::read_dir(dir).map_err(|e| e.to_string())?.filter_map(Result::ok) {
+        if e.path().is_dir() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            add_dir(&format!("{name}/"), &e.path(), &mut out)?;
+        }
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    Ok(out)
 }

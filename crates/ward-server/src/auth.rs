@@ -264,6 +264,7 @@ impl App {
         let what = format!("{}.{}", resource.as_str(), action.as_str());
         self.audit(ActorKind::User, &p.username, &what, subject, Outcome::Denied, &p.source, Some(&format!("role {} may not {} {}", p.role.as_str(), action.as_str(), resource.as_str())));
         eprintln!("ward server: denied {what} on {subject} to {} ({})", p.username, p.role.as_str());
+        self.raise_unauthorized_use(&p.username, p.role.as_str(), action.as_str(), resource.as_str(), &p.source);
         Err(Refusal::Forbidden(format!("your role may not {} {}", action.as_str(), resource.as_str())))
     }
 

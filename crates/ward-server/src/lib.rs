@@ -7,6 +7,7 @@
 pub mod audit;
 mod api;
 pub mod auth;
+pub mod metrics;
 mod tls;
 pub mod tokens;
 pub mod uplink;
@@ -64,6 +65,34 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTTPS certificate; `None` with `insecure_http` serves plain HTTP.
     pub tls: Option<CertSource>,
+    /// Where to serve Prometheus metrics (plain HTTP, counts only); off when `None`.
+    pub metrics: Option<SocketAddr>,
+    /// A directory on another volume that receives a copy of every ledger checkpoint (what
+    /// makes a rollback of the data directory detectable).
+    pub ledger_witness: Option<PathBuf>,
+    /// CSAF advisories (a directory or a file) to match every uploaded report against: the
+    /// devices they affect get `known-vulnerability` findings.
+    pub advisories: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON), with `advisories`.
+    pub kev: Option<PathBuf>,
+}
+
+/// Load the advisories (skipping, with a warning, the documents that do not validate).
+fn load_intel(advisories: &Path, kev: Option<&Path>) -> Result<ward_intel::matcher::Knowledge, ServerError> {
+    if !advisories.exists() {
+        return Err(ServerError::Io(format!("no advisories at {}", advisories.display())));
+    }
+    let (ok, errors) = ward_intel::csaf::load_path(advisories);
+    for e in &errors {
+        eprintln!("ward server: advisory skipped: {}: {}", e.path.display(), e.reason);
+    }
+    let n = ok.len();
+    let mut k = ward_intel::matcher::Knowledge::new(ok, ward_intel::names::Aliases::shipped());
+    if let Some(p) = kev {
+        k.kev = Some(ward_intel::kev::Kev::load(p).map_err(ServerError::Io)?.0);
+    }
+    eprintln!("ward server: {n} advisories loaded; uploaded reports are matched against them");
+    Ok(k)
 }
 
 /// The data directory, owner-only, and the store URL it implies.
@@ -81,6 +110,42 @@ struct App {
     keys: auth::Keys,
     throttles: auth::Throttles,
     audit: Box<dyn audit::AuditSink>,
+    ledger: Arc<audit::LedgerAudit>,
+    metrics: Arc<metrics::Metrics>,
+    intel: Option<Arc<ward_intel::matcher::Knowledge>>,
+}
+
+impl App {
+    /// A denied request is also a finding for the security team (`unauthorized-use`), one per
+    /// account, counted each time; raised in the background so the refusal is not delayed.
+    fn raise_unauthorized_use(&self, username: &str, role: &str, action: &str, resource: &str, source: &str) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = ward_model::Timestamp::from_parts(now.as_secs(), u64::from(now.subsec_nanos()));
+        let evidence = [("account", username), ("role", role), ("action", action), ("resource", resource), ("source", source)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let f = ward_model::report::Finding {
+            id: String::new(),
+            kind: "unauthorized-use".into(),
+            severity: ward_model::Severity::Medium,
+            title: format!("{username} ({role}) tried to {action} {resource}, which the role does not allow"),
+            asset: None,
+            peer: None,
+            protocol: Some("ward-server".into()),
+            evidence,
+            remediation: "Ask the person whether it was a mistake. Repeated attempts can mean a misused or compromised account: review its recent sign-ins in the audit trail, sign it out everywhere, and reset its password and second factor if in doubt.".into(),
+            first_seen: t,
+            last_seen: t,
+            count: 1,
+        };
+        let (store, key) = (self.store.clone(), format!("account:{username}"));
+        tokio::spawn(async move {
+            if let Err(e) = store.raise("ward", &f, &key).await {
+                eprintln!("ward server: cannot raise the unauthorized-use finding: {e}");
+            }
+        });
+    }
 }
 
 /// RFC 9457 problem details.
@@ -119,13 +184,17 @@ fn batch_id(h: &HeaderMap) -> Option<&str> {
 /// for it, so a resend is recognised). The sensor is the token's, never the body's.
 async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
     let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let source = peer.ip().to_string();
     let Some(bearer) = bearer else {
+        app.audit(audit::ActorKind::Sensor, "(none)", "sensor.ingest", "ingest", audit::Outcome::Denied, &source, Some("no bearer token"));
         eprintln!("ward server: denied ingest from {}: no bearer token", peer.ip());
         return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "a sensor token is required");
     };
     let sensor = match tokens::verify(&app.store, bearer).await {
         Ok((Ok(sensor), _)) => sensor,
         Ok((Err(why), id)) => {
+            let who = id.as_deref().map_or_else(|| "(malformed token)".to_string(), |i| format!("token:{i}"));
+            app.audit(audit::ActorKind::Sensor, &who, "sensor.ingest", "ingest", audit::Outcome::Denied, &source, Some(&format!("{why:?}")));
             eprintln!("ward server: denied ingest from {}: token {} {why:?}", peer.ip(), id.as_deref().unwrap_or("(malformed)"));
             return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "invalid token");
         }
@@ -138,13 +207,27 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     let Some(batch) = batch_id(&headers) else {
         return problem(StatusCode::BAD_REQUEST, "Bad request", "a Ward-Batch header of 1 to 128 letters, digits, '-', '_' or '.' is required");
     };
-    let report: AnalyzeReport = match serde_json::from_slice(&body) {
+    let mut report: AnalyzeReport = match serde_json::from_slice(&body) {
         Ok(r) => r,
         // serde's message names the position and the expected type, never the input's text.
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Not a Ward report", &format!("line {} column {}: {:?}", e.line(), e.column(), e.classify())),
     };
+    // Known vulnerabilities of the identified devices become findings like the sensor's own.
+    if let Some(k) = app.intel.clone() {
+        report = match tokio::task::spawn_blocking(move || {
+            ward_intel::assess::add_findings(&mut report, &k);
+            report
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return internal(&e),
+        };
+    }
     match app.store.ingest(&sensor, batch, &report).await {
         Ok(o) => {
+            let note = format!("{} assets new, {} findings new{}", o.assets_new, o.findings_new, if o.duplicate { ", duplicate batch" } else { "" });
+            app.audit(audit::ActorKind::Sensor, &sensor, "sensor.ingest", &format!("batch:{batch}"), audit::Outcome::Success, &source, Some(&note));
             let body = serde_json::json!({
                 "sensor": sensor, "batch": batch, "duplicate": o.duplicate,
                 "assets_new": o.assets_new, "assets_updated": o.assets_updated,
@@ -156,8 +239,46 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     }
 }
 
+/// `GET /api/v1/ledger/export`: the audit ledger as a tar archive that verifies offline with
+/// `ward ledger verify --export DIR --key DIR/ledger.pub` (auditors and administrators, after
+/// re-authentication; the export itself is recorded first).
+async fn ledger_export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: axum::http::Method, headers: HeaderMap) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = app.authorize(&p, ward_auth::Action::Export, ward_auth::Resource::LedgerExport, "ledger") {
+        return r;
+    }
+    if let Err(r) = app.require_fresh(&p, "ledger.export") {
+        return r;
+    }
+    app.audit(audit::ActorKind::User, &p.username, "ledger.export", "ledger", audit::Outcome::Success, &p.source, None);
+    let ledger = app.ledger.clone();
+    match tokio::task::spawn_blocking(move || ledger.export_tar()).await {
+        Ok(Ok((tar, size))) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/x-tar".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ward-ledger-{size}.tar\"")),
+            ],
+            tar,
+        )
+            .into_response(),
+        Ok(Err(e)) => internal(&e),
+        Err(e) => internal(&e),
+    }
+}
+
 async fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "Not found", "no such resource")
+}
+
+/// Count every response for the metrics.
+async fn metrics_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let r = next.run(req).await;
+    app.metrics.response(r.status().as_u16());
+    r
 }
 
 /// Security headers on every response.
@@ -189,11 +310,13 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/v1/logout", post(auth::logout))
         .route("/api/v1/reauth", post(auth::reauth))
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/ledger/export", get(ledger_export))
         .merge(api::routes())
         .merge(web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), headers_mw))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics_mw))
         .with_state(app)
 }
 
@@ -213,15 +336,47 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| ServerError::Io(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
     let keys = auth::Keys::load(&cfg.data_dir)?;
-    let audit = Box::new(audit::FileAudit::open(&cfg.data_dir).map_err(ServerError::Io)?);
+    let metrics = Arc::new(metrics::Metrics::default());
+    if cfg.ledger_witness.is_none() {
+        eprintln!("ward server: WARNING: no --ledger-witness: ledger checkpoints are kept only in the data directory, so a rollback of the whole directory would go unnoticed");
+    }
+    let ledger = Arc::new(audit::LedgerAudit::open(&cfg.data_dir, cfg.ledger_witness.as_deref()).map_err(ServerError::Io)?);
+    let audit = Box::new(metrics::Counting { inner: Box::new(ledger.clone()), metrics: metrics.clone() });
+    let timer = ward_ledger::spawn_checkpoint_timer(Arc::downgrade(ledger.ledger()), Duration::from_secs(60), |e| eprintln!("ward server: ledger checkpoint failed: {e}"));
     let setup = auth::issue_setup_token(&store).await?;
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit });
+    let intel = match &cfg.advisories {
+        Some(dir) => {
+            let (dir, kev) = (dir.clone(), cfg.kev.clone());
+            let k = tokio::task::spawn_blocking(move || load_intel(&dir, kev.as_deref())).await.map_err(|e| ServerError::Io(e.to_string()))??;
+            Some(Arc::new(k))
+        }
+        None => None,
+    };
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
         eprintln!("ward server: no administrator yet. Within 24 hours, open {scheme}://{addr}/setup#{token}");
         eprintln!("ward server: (or POST /api/v1/setup with this token); it works once and only until the first account exists");
     }
+    let metrics_task = match cfg.metrics {
+        Some(at) => {
+            let l = tokio::net::TcpListener::bind(at).await.map_err(|e| ServerError::Io(format!("cannot listen on {at} for metrics: {e}")))?;
+            eprintln!("ward server: metrics on http://{}/metrics", l.local_addr().map_err(|e| ServerError::Io(e.to_string()))?);
+            let (m, st) = (metrics.clone(), store.clone());
+            let r = Router::new().route(
+                "/metrics",
+                get(move || {
+                    let (m, st) = (m.clone(), st.clone());
+                    async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render(&st).await) }
+                }),
+            );
+            Some(tokio::spawn(async move {
+                let _ = axum::serve(l, r).await;
+            }))
+        }
+        None => None,
+    };
     on_ready(addr, tls.as_ref().map(|(_, f)| f.as_str()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let acceptor = tls.map(|(c, _)| tokio_rustls::TlsAcceptor::from(c));
@@ -263,7 +418,14 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
         }
     }
     drop(listener);
+    timer.abort();
+    if let Some(t) = metrics_task {
+        t.abort();
+    }
     let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
     store.close().await;
+    if let Err(e) = ledger.checkpoint() {
+        eprintln!("ward server: final ledger checkpoint failed: {e}");
+    }
     Ok(())
 }

@@ -111,7 +111,7 @@ impl Store {
         for f in &report.findings {
             let asset = f.asset.as_deref().and_then(|a| ids.get(a).copied());
             let peer = f.peer.as_deref().and_then(|a| ids.get(a).copied());
-            match merge_finding(&mut tx, f, asset, peer, &actor, t).await? {
+            match merge_finding(&mut tx, f, asset, peer, &actor, t, None).await? {
                 Merged::New => out.findings_new += 1,
                 Merged::Seen => out.findings_seen += 1,
                 Merged::Reopened => {
@@ -309,20 +309,43 @@ async fn merge_asset(tx: &mut Transaction<'static, Any>, sensor: i64, a: &Asset)
     Ok((id, created))
 }
 
-enum Merged {
-    New,
-    Seen,
-    Reopened,
+impl Store {
+    /// A finding the server itself raises (about no device: an unauthorized use of the server,
+    /// say), deduplicated by its kind and `key` (e.g. the account), with the same lifecycle as
+    /// the sensors' findings. Returns the finding's id.
+    pub async fn raise(&self, actor: &str, f: &Finding, key: &str) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        merge_finding(&mut tx, f, None, None, actor, now(), Some(key)).await?;
+        let id: i64 = sqlx::query("SELECT id FROM findings WHERE fingerprint = $1").bind(fingerprint(f, None, None, Some(key))).fetch_one(&mut *tx).await?.try_get(0)?;
+        tx.commit().await?;
+        Ok(id)
+    }
 }
 
-async fn merge_finding(tx: &mut Transaction<'static, Any>, f: &Finding, asset: Option<i64>, peer: Option<i64>, actor: &str, t: i64) -> Result<Merged> {
-    let fp = format!(
+/// The deduplication key of a finding: kind, asset, peer, protocol (and the server's own key).
+fn fingerprint(f: &Finding, asset: Option<i64>, peer: Option<i64>, key: Option<&str>) -> String {
+    let mut fp = format!(
         "{}|{}|{}|{}",
         f.kind,
         asset.map_or_else(String::new, |a| a.to_string()),
         peer.map_or_else(String::new, |a| a.to_string()),
         f.protocol.as_deref().unwrap_or("")
     );
+    if let Some(k) = key {
+        fp.push('|');
+        fp.push_str(k);
+    }
+    fp
+}
+
+enum Merged {
+    New,
+    Seen,
+    Reopened,
+}
+
+async fn merge_finding(tx: &mut Transaction<'static, Any>, f: &Finding, asset: Option<i64>, peer: Option<i64>, actor: &str, t: i64, key: Option<&str>) -> Result<Merged> {
+    let fp = fingerprint(f, asset, peer, key);
     let evidence = serde_json::to_string(&f.evidence)?;
     let count = i64::try_from(f.count).unwrap_or(i64::MAX);
     let row = sqlx::query("SELECT id, status, accepted_until FROM findings WHERE fingerprint = $1").bind(fp.clone()).fetch_optional(&mut **tx).await?;

@@ -1,7 +1,9 @@
 //! `ward`: the command line. Parsing and wiring only; the ideas live in the library crates.
 
+mod ledger_cmd;
 mod server_cmd;
 mod upload_cmd;
+mod vulns_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -48,6 +50,10 @@ enum Command {
         engine: EngineArgs,
         #[command(flatten)]
         upload: upload_cmd::UploadArgs,
+        /// Match the identified devices against these CSAF advisories (a directory or a file)
+        /// and add `known-vulnerability` findings.
+        #[arg(long, value_name = "DIR")]
+        advisories: Option<PathBuf>,
     },
     /// Capture live from a network interface (needs CAP_NET_RAW) and report when stopped.
     Sensor {
@@ -78,6 +84,11 @@ enum Command {
     /// Run the inventory and findings service over HTTPS (`ward server token create --sensor
     /// NAME` makes a sensor's upload token).
     Server(server_cmd::ServerArgs),
+    /// The tamper-evident audit ledger: append, checkpoint, prove, export, verify.
+    Ledger(ledger_cmd::LedgerArgs),
+    /// Known vulnerabilities across all devices: match an inventory against CSAF advisories
+    /// (with KEV, EPSS and SBOMs), score each device's risk and order its remediations.
+    Vulns(vulns_cmd::VulnsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -123,12 +134,14 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { captures, out, engine, upload } => analyze(&captures, &out, &engine, &upload),
+        Command::Analyze { captures, out, engine, upload, advisories } => analyze(&captures, &out, &engine, &upload, advisories.as_deref()),
         Command::Sensor { interface, duration, packets, out, engine, upload, upload_interval } => {
             sensor(&interface, Limits { duration, packets }, &out, &engine, &upload, upload_interval)
         }
         Command::Upload(args) => upload_cmd::flush(&args),
         Command::Server(args) => server_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
+        Command::Vulns(args) => vulns_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
@@ -169,7 +182,7 @@ fn new_engine_appending(out: &OutputArgs, args: &EngineArgs, append: bool) -> Re
     Ok(engine)
 }
 
-fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs, upload: &upload_cmd::UploadArgs) -> Result<ExitCode> {
+fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs, upload: &upload_cmd::UploadArgs, advisories: Option<&std::path::Path>) -> Result<ExitCode> {
     // Check the uplink's settings before a long run, not after.
     if let Some(url) = &upload.upload {
         upload_cmd::Uplink::new(url, &upload.conn)?;
@@ -210,7 +223,10 @@ fn analyze(captures: &[PathBuf], out: &OutputArgs, args: &EngineArgs, upload: &u
         .iter()
         .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {}", f.path, e.message)))
         .collect();
-    let report = build_report(files, engine);
+    let mut report = build_report(files, engine);
+    if let Some(dir) = advisories {
+        vulns_cmd::add_findings(&mut report, dir)?;
+    }
     write_report(&report, out)?;
     for d in &damaged {
         eprintln!("ward: warning: {d}");

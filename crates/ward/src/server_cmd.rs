@@ -28,6 +28,21 @@ pub struct ServerArgs {
     /// cleartext: only behind a TLS-terminating proxy on the same host.
     #[arg(long)]
     insecure_http: bool,
+    /// Serve Prometheus metrics (plain HTTP, counts only, no names or addresses) on this
+    /// address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
+    /// A directory on another volume (or host mount) that receives a copy of every signed
+    /// checkpoint of the audit ledger: what makes a rollback of the data directory detectable.
+    #[arg(long, value_name = "DIR")]
+    ledger_witness: Option<PathBuf>,
+    /// CSAF advisories (a directory or a file): every uploaded report's devices are matched
+    /// against them and get `known-vulnerability` findings.
+    #[arg(long, value_name = "DIR")]
+    advisories: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON), with --advisories.
+    #[arg(long, value_name = "FILE", requires = "advisories")]
+    kev: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -122,7 +137,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitCode> {
         _ => bail!("--tls-cert and --tls-key go together"),
     };
     let https = tls.is_some();
-    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls };
+    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone(), advisories: args.advisories.clone(), kev: args.kev.clone() };
     rt.block_on(async {
         let shutdown = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

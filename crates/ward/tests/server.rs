@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::{Server, start};
+use common::server::{Server, start, start_with};
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -137,4 +137,51 @@ fn sensor_upload_over_https() {
     let log = log.join("\n");
     assert!(log.contains("denied ingest"), "denials are logged: {log}");
     assert!(!log.contains(&tok[24..]), "the secret is not logged");
+}
+
+/// Prometheus metrics on their own loopback listener: counts of responses and audit events
+/// and the store's totals, and never an account name or address as a label.
+#[test]
+fn metrics_count_without_naming_anyone() {
+    let data = scratch("server-metrics").join("data");
+    let s = start_with(&data, "127.0.0.1:0", &["--metrics", "127.0.0.1:0"]);
+    let jar = data.join("../jar");
+    let (st, _) = s.curl(&jar, "POST", "/api/v1/login", &[], Some(r#"{"username":"mallory","password":"guess guess guess"}"#));
+    assert_eq!(st, 401);
+    let m = s.metrics.clone().expect("the metrics address is printed");
+    let o = Command::new("curl").args(["-s", "--max-time", "20", &format!("http://{m}/metrics")]).output().expect("curl");
+    let text = String::from_utf8_lossy(&o.stdout);
+    for want in ["ward_http_responses_total{class=\"4xx\"} 1", "ward_audit_events_total{action=\"auth.sign_in\",outcome=\"failure\"} 1", "ward_assets 0", "ward_findings{status=\"open\"} 0"] {
+        assert!(text.contains(want), "{want} missing in:\n{text}");
+    }
+    assert!(!text.contains("mallory") && !text.contains("127.0.0.1"), "{text}");
+}
+
+/// `ward server --advisories`: an uploaded report's devices are matched against the real CISA
+/// advisories and the affected ones get known-vulnerability findings in the server's queue
+/// (the GE CT scanner of the simulated hospital among them, critical).
+#[test]
+fn uploaded_devices_are_matched_against_advisories() {
+    let dir = scratch("server-advisories");
+    let data = dir.join("data");
+    let advisories = shared("advisories/cisa-icsma-csaf").display().to_string();
+    let s = start_with(&data, "127.0.0.1:0", &["--advisories", &advisories]);
+    let tok = token(&data, "ct-span");
+    let report = dir.join("report.json");
+    let (code, _, err) = ward(&["analyze", "--format", "json", "--no-progress", "-o", &report.display().to_string(), &root().join("tests/pcap/lan/hospital-devices/input.pcap").display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let body = std::fs::read_to_string(&report).expect("report");
+    let (st, out) = s.curl(&dir.join("jar"), "POST", "/api/v1/ingest", &[&format!("Authorization: Bearer {tok}"), "Ward-Batch: b1"], Some(&body));
+    assert_eq!(st, 200, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(v["findings_new"].as_u64().unwrap_or(0) > 17, "the sensor's 17 and the advisories' on top: {v}");
+    assert!(s.stop().success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let found = rt.block_on(async {
+        let store = ward_store::Store::open(&format!("sqlite:{}", data.join("ward.db").display())).await.expect("store");
+        let page = store.findings(&ward_store::FindingQuery { kind: Some("known-vulnerability".into()), ..Default::default() }).await.expect("findings");
+        store.close().await;
+        page.items
+    });
+    assert!(found.iter().any(|f| f.severity == "critical" && f.title.contains("Revolution")), "{found:#?}");
 }

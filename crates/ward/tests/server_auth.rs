@@ -7,8 +7,12 @@
 //! ends every session; no password, code or session id is ever written to the trail or log.
 
 mod common;
+// The store's database helpers: a fresh PostgreSQL database on the local server or on a
+// throwaway cluster.
+#[path = "../../ward-store/tests/common/mod.rs"]
+mod pg;
 
-use common::server::{Server, start};
+use common::server::Server;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
@@ -54,9 +58,19 @@ fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>) {
 }
 
 #[test]
-fn accounts_mfa_roles_and_audit() {
-    let dir = scratch("server-auth");
-    let s = start(&dir.join("data"));
+fn accounts_mfa_roles_and_audit_on_sqlite() {
+    accounts_mfa_roles_and_audit("sqlite", &[]);
+}
+
+#[test]
+fn accounts_mfa_roles_and_audit_on_postgres() {
+    let url = pg::postgres_url();
+    accounts_mfa_roles_and_audit("postgres", &["--database", &url]);
+}
+
+fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
+    let dir = scratch(&format!("server-auth-{name}"));
+    let s = common::server::start_with(&dir.join("data"), "127.0.0.1:0", args);
     let setup = s.setup.clone().expect("first start prints a setup link");
     let jar = dir.join("admin.jar");
     let anon = dir.join("anon.jar");
@@ -79,7 +93,11 @@ fn accounts_mfa_roles_and_audit() {
     let with_csrf = format!("X-CSRF-Token: {csrf}");
 
     // Some data: a sensor's report.
-    let (code_, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
+    let mut token_args = vec!["server", "token", "create", "--sensor", "icu"];
+    token_args.extend_from_slice(args);
+    let data = s.data.display().to_string();
+    token_args.extend_from_slice(&["--data-dir", &data]);
+    let (code_, out, err) = ward(&token_args);
     assert_eq!(code_, 0, "{err}");
     let sensor = String::from_utf8(out).expect("utf8").trim().to_string();
     let report = dir.join("report.json");
@@ -133,6 +151,52 @@ fn accounts_mfa_roles_and_audit() {
     assert!(has("ann.auditor", "finding.resolve", "denied"), "the unauthorized use is in the trail: {trail}");
     assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
     assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
+    // The denial is also a finding for the security team, one per account.
+    let mut raised = Value::Null;
+    for _ in 0..50 {
+        let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?kind=unauthorized-use", &[], None);
+        assert_eq!(st, 200);
+        raised = json(&body);
+        if raised["total"].as_u64() == Some(1) && raised["items"][0]["occurrences"].as_i64() == Some(2) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(raised["items"][0]["evidence"]["account"], "ann.auditor", "{raised}");
+    assert_eq!(raised["items"][0]["occurrences"].as_i64(), Some(2), "two denials, one finding: {raised}");
+
+    // The auditor downloads the ledger; it verifies offline with its public key alone, and a
+    // changed byte is found and named.
+    let tar = dir.join("ledger.tar");
+    let o = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "30", "--cacert"])
+        .arg(s.data.join("tls/cert.pem"))
+        .arg("-b")
+        .arg(&ajar)
+        .arg("-o")
+        .arg(&tar)
+        .args(["-w", "%{http_code}", &format!("https://{}/api/v1/ledger/export", s.addr)])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "200");
+    let out = dir.join("export");
+    std::fs::create_dir_all(&out).expect("dir");
+    assert!(std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&out).status().expect("tar").success());
+    let export = out.join("ward-ledger-export");
+    let key = export.join("ledger.pub");
+    let (c, stdout, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key.display().to_string()]);
+    assert_eq!(c, 0, "{err} {}", String::from_utf8_lossy(&stdout));
+    let log_path = export.join("entries.log");
+    let mut bytes = std::fs::read(&log_path).expect("log");
+    let at = bytes.windows(10).position(|w| w == b"ann.audito").expect("an entry by the auditor");
+    bytes[at] ^= 0x20;
+    std::fs::write(&log_path, bytes).expect("tamper");
+    let (c, _, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key.display().to_string()]);
+    assert_ne!(c, 0, "a changed byte is detected");
+    assert!(err.contains("index") || err.contains("entry"), "the first bad entry is named: {err}");
+    assert_eq!(s.curl(&jar, "GET", "/api/v1/ledger/export", &[], None).0, 200, "administrators may export it too");
+    let (c, _, _) = ward(&["ledger", "verify", "--dir", &s.data.join("ledger").display().to_string()]);
+    assert_eq!(c, 0, "the live ledger verifies");
 
     // Codes work once: the enrolment step is spent; the current one works once; a recovery
     // code works once.
@@ -170,9 +234,9 @@ fn accounts_mfa_roles_and_audit() {
     assert_eq!(st, 401);
     assert_eq!(json(&locked)["detail"], json(&generic)["detail"], "one message for every failure");
 
-    // The trail and the log hold names and reasons, never a secret.
+    // The trail (the ledger's entries) and the log hold names and reasons, never a secret.
     let log: String = s.log.try_iter().collect::<Vec<_>>().join("\n");
-    let audit = std::fs::read_to_string(s.data.join("audit.jsonl")).expect("trail");
+    let audit = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
     for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf] {
         assert!(!audit.contains(secret) && !log.contains(secret), "a secret leaked into the trail or the log");
     }

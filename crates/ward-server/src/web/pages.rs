@@ -748,7 +748,7 @@ pub(crate) async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
     let mut b = Html::new();
     html!(
         b,
-        "<form method=\"get\" action=\"/audit\" class=\"filters\"><label>Outcome {}</label><button type=\"submit\">Apply</button></form><table class=\"list\" id=\"audit\"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Outcome</th><th>From</th><th>Why</th></tr></thead><tbody>",
+        "<form method=\"get\" action=\"/audit\" class=\"filters\"><label>Outcome {}</label><button type=\"submit\">Apply</button></form><table class=\"list\" id=\"audit\"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Outcome</th><th>From</th><th>Why</th><th>In the signed ledger</th></tr></thead><tbody>",
         select("outcome", outcome, &[("", "any"), ("success", "success"), ("failure", "failure"), ("denied", "denied")])
     );
     for (i, r) in &records {
@@ -758,7 +758,7 @@ pub(crate) async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         }
         html!(
             b,
-            "<tr class=\"outcome-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"outcome-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             o,
             i,
             when(r.time_ms.saturating_mul(1_000_000)),
@@ -767,7 +767,12 @@ pub(crate) async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
             r.subject,
             o,
             r.source.as_deref().unwrap_or("—"),
-            r.reason.as_deref().unwrap_or("")
+            r.reason.as_deref().unwrap_or(""),
+            match app.audit.proved(*i) {
+                Some(true) => "proved",
+                Some(false) => "until the next checkpoint",
+                None => "—",
+            }
         );
     }
     html!(b, "</tbody></table>");

@@ -95,14 +95,19 @@ fn throwaway_cluster() -> String {
     url
 }
 
-/// A new, empty PostgreSQL store (a database of its own, migrated).
-pub async fn postgres() -> Store {
+/// The URL of a new, empty PostgreSQL database (also used by the `ward` binary's server tests).
+pub fn postgres_url() -> String {
     let server = server();
     let name = format!("ward_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
     let s = Command::new("psql").arg(server).args(["-qAtc", &format!("CREATE DATABASE {name}")]).status().expect("psql");
     assert!(s.success(), "create database");
     let (base, _) = server.rsplit_once('/').expect("url with a database");
-    Store::open(&format!("{base}/{name}")).await.expect("postgres store")
+    format!("{base}/{name}")
+}
+
+/// A new, empty PostgreSQL store (a database of its own, migrated).
+pub async fn postgres() -> Store {
+    Store::open(&postgres_url()).await.expect("postgres store")
 }
 
 /// `ward analyze`'s report on a capture of this repository, made by the same library calls.

@@ -19,6 +19,8 @@ pub struct Server {
     pub data: PathBuf,
     /// Later lines of its log.
     pub log: mpsc::Receiver<String>,
+    /// host:port of its metrics listener, when started with --metrics.
+    pub metrics: Option<String>,
 }
 
 impl Drop for Server {
@@ -30,9 +32,15 @@ impl Drop for Server {
 
 /// Start `ward server --data-dir DATA --listen LISTEN` and wait until it listens.
 pub fn start_on(data: &Path, listen: &str) -> Server {
+    start_with(data, listen, &[])
+}
+
+/// Start with more arguments.
+pub fn start_with(data: &Path, listen: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
         .args(["server", "--listen", listen, "--data-dir"])
         .arg(data)
+        .args(extra)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -46,11 +54,14 @@ pub fn start_on(data: &Path, listen: &str) -> Server {
             }
         }
     });
-    let (mut fingerprint, mut setup) = (String::new(), None);
+    let (mut fingerprint, mut setup, mut metrics) = (String::new(), None, None);
     let addr = loop {
         let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server starts within a minute");
         if let Some(f) = line.strip_prefix("ward server: certificate SHA-256 ") {
             fingerprint = f.to_string();
+        }
+        if let Some(m) = line.strip_prefix("ward server: metrics on http://") {
+            metrics = m.strip_suffix("/metrics").map(str::to_string);
         }
         if let Some((_, t)) = line.split_once("/setup#") {
             setup = Some(t.trim().to_string());
@@ -59,7 +70,7 @@ pub fn start_on(data: &Path, listen: &str) -> Server {
             break a.to_string();
         }
     };
-    Server { child, addr, fingerprint, setup, data: data.to_path_buf(), log: rx }
+    Server { child, addr, fingerprint, setup, data: data.to_path_buf(), log: rx, metrics }
 }
 
 /// Start on a free port of 127.0.0.1.

@@ -1,0 +1,405 @@
+//! The ledger: group commit over a [`Storage`], signed checkpoints (kept with the log and
+//! copied to the witness directory), and proofs.
+//!
+//! One writer thread owns the tree's right edge. Appenders, from any thread or tokio task,
+//! queue their entry and wait; the writer takes everything queued, hashes it, makes the whole
+//! batch durable in one storage commit (one round of `fdatasync`, or one transaction) and
+//! only then answers each appender with its index. While a commit is in flight the next batch
+//! gathers, so the more appenders there are, the more each commit carries.
+
+use crate::dir::{self, DirConfig, DirStore, Recovery};
+use crate::entry::Entry;
+use crate::error::{IoContext, LedgerError, Result};
+use crate::hash::{Hash, leaf_hash};
+use crate::note::{Checkpoint, SigningKey, VerifierKey};
+use crate::storage::{Nodes, Storage};
+use crate::tree::{self, ConsistencyProof, Frontier, InclusionProof};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+/// Most entries one commit carries.
+pub const MAX_BATCH: usize = 8192;
+
+struct Request {
+    record: Vec<u8>,
+    reply: tokio::sync::oneshot::Sender<Result<u64>>,
+}
+
+/// The tree head after the last durable commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeHead {
+    /// Entries.
+    pub size: u64,
+    /// Root over them.
+    pub root: Hash,
+}
+
+#[derive(Debug)]
+struct Shared {
+    storage: Arc<dyn Storage>,
+    head: Mutex<TreeHead>,
+    committed: AtomicU64,
+}
+
+impl std::fmt::Debug for dyn Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Storage({} entries)", self.size())
+    }
+}
+
+/// Where checkpoints go and who signs them.
+#[derive(Debug)]
+pub struct Signer {
+    /// The origin line.
+    pub origin: String,
+    /// The signing key.
+    pub key: SigningKey,
+    /// The external witness directory, if any.
+    pub witness: Option<PathBuf>,
+}
+
+/// An open ledger. Cheap to share behind an `Arc`; closes (after the queued commits) on drop.
+#[derive(Debug)]
+pub struct Ledger {
+    shared: Arc<Shared>,
+    queue: Mutex<Option<mpsc::Sender<Request>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    signer: Option<Signer>,
+    checkpoint_lock: Mutex<()>,
+}
+
+/// An entry queued for commit; wait for its index.
+#[derive(Debug)]
+pub struct Pending(tokio::sync::oneshot::Receiver<Result<u64>>);
+
+impl Pending {
+    /// Block until the entry is durable (not from inside an async task: use [`Pending::wait_async`]).
+    ///
+    /// # Errors
+    /// The commit failed or the ledger closed.
+    pub fn wait(self) -> Result<u64> {
+        self.0.blocking_recv().unwrap_or(Err(LedgerError::Closed))
+    }
+
+    /// Wait until the entry is durable.
+    ///
+    /// # Errors
+    /// The commit failed or the ledger closed.
+    pub async fn wait_async(self) -> Result<u64> {
+        self.0.await.unwrap_or(Err(LedgerError::Closed))
+    }
+}
+
+/// Create a ledger directory: configuration, an Ed25519 key pair (private key 0600, verifier key
+/// in `ledger.pub`, also copied to the witness directory), empty files.
+///
+/// # Errors
+/// The directory already holds a ledger, or a file cannot be written.
+pub fn init_dir(dir: &Path, origin: &str, witness: Option<&Path>) -> Result<VerifierKey> {
+    if origin.is_empty() || origin.contains(['\n', '+', ' ']) {
+        return Err(LedgerError::Config("the origin must be non-empty, one line, without spaces or '+'".into()));
+    }
+    std::fs::create_dir_all(dir).ctx("create", dir)?;
+    if dir.join(dir::CONFIG).exists() {
+        return Err(LedgerError::Config(format!("{} already holds a ledger", dir.display())));
+    }
+    let witness = match witness {
+        Some(w) => {
+            std::fs::create_dir_all(w).ctx("create", w)?;
+            Some(std::fs::canonicalize(w).ctx("resolve", w)?)
+        }
+        None => None,
+    };
+    let key = SigningKey::generate(origin)?;
+    dir::write_durable(&dir.join(dir::PRIVATE_KEY), format!("{}\n", key.to_text()).as_bytes(), 0o600)?;
+    let public = format!("{}\n", key.verifier().to_text());
+    dir::write_durable(&dir.join(dir::PUBLIC_KEY), public.as_bytes(), 0o644)?;
+    if let Some(w) = &witness {
+        dir::write_durable(&w.join(dir::PUBLIC_KEY), public.as_bytes(), 0o644)?;
+    }
+    dir::create_files(dir)?;
+    let config = DirConfig { format: 1, origin: origin.to_string(), witness };
+    let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
+    dir::write_durable(&dir.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
+    Ok(key.verifier().clone())
+}
+
+/// Read a verifier key file.
+///
+/// # Errors
+/// Unreadable or malformed.
+pub fn read_verifier(path: &Path) -> Result<VerifierKey> {
+    let text = std::fs::read_to_string(path).ctx("read", path)?;
+    Ok(VerifierKey::parse(text.trim())?)
+}
+
+impl Ledger {
+    /// Open a ledger directory for appending (see [`DirStore::open`] for recovery).
+    ///
+    /// # Errors
+    /// Missing, busy, unreadable or inconsistent.
+    pub fn open_dir(dir: &Path) -> Result<(Ledger, Recovery)> {
+        let config = DirConfig::load(dir)?;
+        let key_path = dir.join(dir::PRIVATE_KEY);
+        let key_text = std::fs::read_to_string(&key_path).ctx("read", &key_path)?;
+        let key = SigningKey::parse(key_text.trim())?;
+        let (store, recovery) = DirStore::open(dir)?;
+        let signer = Signer { origin: config.origin, key, witness: config.witness };
+        Ok((Ledger::with_storage(Arc::new(store), Some(signer))?, recovery))
+    }
+
+    /// A ledger over any storage; `signer` is needed for checkpoints.
+    ///
+    /// # Errors
+    /// When the stored tree cannot be read.
+    pub fn with_storage(storage: Arc<dyn Storage>, signer: Option<Signer>) -> Result<Ledger> {
+        let size = storage.size();
+        let frontier = Frontier::load(&Nodes(storage.as_ref()), size)?;
+        let shared = Arc::new(Shared { storage, head: Mutex::new(TreeHead { size, root: frontier.root() }), committed: AtomicU64::new(size) });
+        let (tx, rx) = mpsc::channel::<Request>();
+        let s = Arc::clone(&shared);
+        let writer = std::thread::Builder::new()
+            .name("ward-ledger-writer".into())
+            .spawn(move || write_loop(&s, frontier, &rx))
+            .map_err(|e| LedgerError::Commit(format!("cannot start the writer thread: {e}")))?;
+        Ok(Ledger { shared, queue: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), signer, checkpoint_lock: Mutex::new(()) })
+    }
+
+    /// Queue an entry for the next commit.
+    ///
+    /// # Errors
+    /// The entry is invalid, or the ledger is closed.
+    pub fn submit(&self, entry: &Entry) -> Result<Pending> {
+        self.submit_encoded(entry.encode()?)
+    }
+
+    fn submit_encoded(&self, record: Vec<u8>) -> Result<Pending> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let guard = self.queue.lock().map_err(|_| LedgerError::Closed)?;
+        let tx = guard.as_ref().ok_or(LedgerError::Closed)?;
+        tx.send(Request { record, reply }).map_err(|_| LedgerError::Closed)?;
+        Ok(Pending(rx))
+    }
+
+    /// Append an entry and return its index once it is durable (blocking).
+    ///
+    /// # Errors
+    /// The entry is invalid or the commit failed.
+    pub fn append(&self, entry: &Entry) -> Result<u64> {
+        self.submit(entry)?.wait()
+    }
+
+    /// Append an entry and return its index once it is durable.
+    ///
+    /// # Errors
+    /// The entry is invalid or the commit failed.
+    pub async fn append_async(&self, entry: &Entry) -> Result<u64> {
+        self.submit(entry)?.wait_async().await
+    }
+
+    /// The tree head of everything durable.
+    #[must_use]
+    pub fn head(&self) -> TreeHead {
+        self.shared.head.lock().map_or(TreeHead { size: 0, root: crate::hash::empty_root() }, |h| *h)
+    }
+
+    /// The storage.
+    #[must_use]
+    pub fn storage(&self) -> &dyn Storage {
+        self.shared.storage.as_ref()
+    }
+
+    /// Root at an earlier size, from the stored subtree hashes.
+    ///
+    /// # Errors
+    /// Size beyond the log, or unreadable store.
+    pub fn root_at(&self, size: u64) -> Result<Hash> {
+        self.check_size(size)?;
+        tree::root_at(&Nodes(self.storage()), size)
+    }
+
+    fn check_size(&self, size: u64) -> Result<()> {
+        let have = self.shared.committed.load(Ordering::Acquire);
+        if size > have {
+            return Err(LedgerError::OutOfRange(format!("size {size} is beyond the log's {have} entries")));
+        }
+        Ok(())
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries (default: all durable).
+    ///
+    /// # Errors
+    /// Out of range, or unreadable store.
+    pub fn prove_inclusion(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let size = size.unwrap_or_else(|| self.shared.committed.load(Ordering::Acquire));
+        self.check_size(size)?;
+        tree::prove_inclusion(&Nodes(self.storage()), index, size)?
+            .ok_or_else(|| LedgerError::OutOfRange(format!("entry {index} is not in a tree of {size} entries")))
+    }
+
+    /// Consistency proof from `old` to `new` entries.
+    ///
+    /// # Errors
+    /// Out of range, or unreadable store.
+    pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof> {
+        self.check_size(new)?;
+        tree::prove_consistency(&Nodes(self.storage()), old, new)?
+            .ok_or_else(|| LedgerError::OutOfRange(format!("size {old} is larger than {new}")))
+    }
+
+    /// Sign a checkpoint of the current tree head, keep it with the log and copy it to the
+    /// witness directory. Returns the checkpoint and its signed note.
+    ///
+    /// # Errors
+    /// No signing key, or a copy could not be made durable.
+    pub fn checkpoint(&self) -> Result<(Checkpoint, String)> {
+        let signer = self.signer.as_ref().ok_or_else(|| LedgerError::Config("this ledger has no signing key".into()))?;
+        let _one_at_a_time = self.checkpoint_lock.lock().map_err(|_| LedgerError::Closed)?;
+        let head = self.head();
+        let cp = Checkpoint { origin: signer.origin.clone(), size: head.size, root: head.root, extensions: Vec::new() };
+        let note = cp.sign(&signer.key);
+        let seq = self.storage().checkpoints()?.last().map_or(1, |(s, _)| s + 1);
+        self.storage().store_checkpoint(seq, &note)?;
+        if let Some(w) = &signer.witness {
+            dir::write_durable(&w.join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+        }
+        Ok((cp, note))
+    }
+
+    /// A checkpoint only if the log grew since the newest one (for a timer).
+    ///
+    /// # Errors
+    /// As [`Ledger::checkpoint`].
+    pub fn checkpoint_if_grown(&self) -> Result<Option<(Checkpoint, String)>> {
+        let newest = self
+            .storage()
+            .checkpoints()?
+            .last()
+            .and_then(|(_, n)| crate::note::parse_note(n).ok().and_then(|n| Checkpoint::parse_text(n.text).ok()))
+            .map(|c| c.size);
+        if newest == Some(self.head().size) {
+            return Ok(None);
+        }
+        self.checkpoint().map(Some)
+    }
+
+    /// Stop accepting entries and wait for the queued ones to be committed.
+    pub fn close(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.take();
+        }
+        if let Some(w) = self.writer.lock().ok().and_then(|mut w| w.take()) {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Run `checkpoint_if_grown` every `every` until the ledger is dropped elsewhere (for
+/// `ward server`). Failures are returned to `on_error` and do not stop the timer.
+pub fn spawn_checkpoint_timer(
+    ledger: std::sync::Weak<Ledger>,
+    every: std::time::Duration,
+    on_error: impl Fn(&LedgerError) + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(l) = ledger.upgrade() else { break };
+            let r = tokio::task::spawn_blocking(move || l.checkpoint_if_grown()).await;
+            if let Ok(Err(e)) = r {
+                on_error(&e);
+            }
+        }
+    })
+}
+
+fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Request>) {
+    let mut batch: Vec<Request> = Vec::new();
+    let mut hashes = Vec::new();
+    while let Ok(first) = rx.recv() {
+        batch.clear();
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        hashes.clear();
+        let before = frontier.clone();
+        for r in &batch {
+            frontier.push(leaf_hash(&r.record), &mut hashes);
+        }
+        let records: Vec<Vec<u8>> = batch.iter_mut().map(|r| std::mem::take(&mut r.record)).collect();
+        let first_index = before.size();
+        match shared.storage.append(&records, &hashes) {
+            Ok(()) => {
+                if let Ok(mut h) = shared.head.lock() {
+                    *h = TreeHead { size: frontier.size(), root: frontier.root() };
+                }
+                shared.committed.store(frontier.size(), Ordering::Release);
+                for (i, r) in batch.drain(..).enumerate() {
+                    let _ = r.reply.send(Ok(first_index + i as u64));
+                }
+            }
+            Err(e) => {
+                frontier = before;
+                let msg = e.to_string();
+                for r in batch.drain(..) {
+                    let _ = r.reply.send(Err(LedgerError::Commit(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Write a self-contained copy of a ledger directory to `out` (which must not exist): the log,
+/// index, tree, checkpoints, public key and configuration (without the private key and
+/// without the witness path). It verifies offline with the public key alone.
+///
+/// # Errors
+/// The ledger cannot be opened or a file cannot be copied.
+pub fn export_dir(dir: &Path, out: &Path) -> Result<u64> {
+    // Opening takes the lock and cuts a torn tail, so the copy is a consistent state.
+    let (ledger, _) = Ledger::open_dir(dir)?;
+    ledger.export_open(dir, out)
+}
+
+impl Ledger {
+    /// [`export_dir`] for a ledger this process holds open (`ward server`): the caller must
+    /// hold its own appends back until this returns, so the files are copied at rest.
+    ///
+    /// # Errors
+    /// `out` exists, or a file cannot be copied.
+    pub fn export_open(&self, dir: &Path, out: &Path) -> Result<u64> {
+        let ledger = self;
+        let size = ledger.head().size;
+        if out.exists() {
+            return Err(LedgerError::Config(format!("{} already exists", out.display())));
+        }
+        std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
+        for name in [dir::LOG, dir::INDEX, dir::TREE, dir::PUBLIC_KEY] {
+            let (from, to) = (dir.join(name), out.join(name));
+            std::fs::copy(&from, &to).ctx("copy", &from)?;
+            std::fs::File::open(&to).and_then(|f| f.sync_all()).ctx("sync", &to)?;
+        }
+        for (seq, note) in ledger.storage().checkpoints()? {
+            dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+        }
+        let mut config = DirConfig::load(dir)?;
+        config.witness = None;
+        let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
+        dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
+        Ok(size)
+    }
+}

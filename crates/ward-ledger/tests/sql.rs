@@ -1,0 +1,150 @@
+//! The ledger in SQL: the same checks on SQLite and PostgreSQL (the local server at
+//! `WARD_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`, or, when none
+//! answers, a throwaway cluster started with Debian's `initdb`/`pg_ctl`, as ward-store's tests do).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use ward_ledger::sql::SqlStore;
+use ward_ledger::tree::{verify_consistency, verify_inclusion};
+use ward_ledger::{Actor, ActorKind, Entry, Ledger, Outcome, Signer, SigningKey, Storage, note};
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+fn scratch() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ward-ledger-sql-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch");
+    d
+}
+
+fn reachable(url: &str) -> bool {
+    Command::new("psql").arg(url).args(["-qAtc", "SELECT 1"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// A server to create a database on: the local one, or a throwaway cluster (initdb as the
+/// `postgres` user when running as root, trust authentication, stopped when this process ends).
+fn postgres_server() -> String {
+    let url = std::env::var("WARD_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    if reachable(&url) {
+        return url;
+    }
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("no PostgreSQL answers and none is installed (scripts/test.sh installs it)")
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .find(|p| p.join("initdb").exists())
+        .expect("initdb");
+    let dir = scratch();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let _ = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+    }
+    let run = |args: Vec<String>| {
+        let mut c = if root { Command::new("runuser") } else { Command::new(&args[0]) };
+        if root {
+            c.args(["-u", "postgres", "--"]).arg(&args[0]);
+        }
+        assert!(c.args(&args[1..]).status().expect("runs").success(), "{args:?}");
+    };
+    let data = dir.join("data").display().to_string();
+    run(vec![bin.join("initdb").display().to_string(), "-D".into(), data.clone(), "-A".into(), "trust".into(), "-U".into(), "postgres".into(), "--no-sync".into()]);
+    let opts = format!("-p {port} -c listen_addresses=127.0.0.1 -k {}", dir.display());
+    let pg_ctl = bin.join("pg_ctl").display().to_string();
+    run(vec![pg_ctl.clone(), "-D".into(), data.clone(), "-o".into(), opts, "-l".into(), dir.join("log").display().to_string(), "-w".into(), "start".into()]);
+    let stop = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 1; done; {}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {}",
+        std::process::id(),
+        if root { "runuser -u postgres -- " } else { "" },
+        dir.display()
+    );
+    let _ = Command::new("setsid").args(["-f", "sh", "-c", &stop]).status();
+    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+fn fresh_postgres() -> String {
+    let server = postgres_server();
+    let name = format!("ward_ledger_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+    assert!(Command::new("psql").arg(&server).args(["-qAtc", &format!("CREATE DATABASE {name}")]).status().expect("psql").success());
+    let (base, _) = server.rsplit_once('/').expect("url");
+    format!("{base}/{name}")
+}
+
+fn entry(i: u64) -> Entry {
+    Entry {
+        time: 1_700_000_000_000 + i,
+        actor: Actor { kind: ActorKind::Sensor, id: format!("sensor-{}", i % 4) },
+        action: "ingest.batch".into(),
+        subject: format!("batch:{i}"),
+        outcome: Outcome::Success,
+        source: Some("192.0.2.7".parse().expect("ip")),
+        reason: None,
+    }
+}
+
+fn exercise(url: &str) {
+    let key = SigningKey::generate("ward.test/sql").expect("key");
+    let verifier = key.verifier().clone();
+    let store = Arc::new(SqlStore::open(url).expect("open"));
+    let ledger = Arc::new(Ledger::with_storage(store, Some(Signer { origin: "ward.test/sql".into(), key, witness: None })).expect("ledger"));
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let l = Arc::clone(&ledger);
+            std::thread::spawn(move || (0..40u64).map(|k| l.append(&entry(t * 100 + k)).expect("append")).collect::<Vec<_>>())
+        })
+        .collect();
+    let mut all: Vec<u64> = threads.into_iter().flat_map(|t| t.join().expect("thread")).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..320).collect::<Vec<_>>());
+    let (cp1, n1) = ledger.checkpoint().expect("checkpoint");
+    assert_eq!(note::open_checkpoint(&n1, &verifier).expect("verifies").size, 320);
+    ledger.append(&entry(999)).expect("append");
+    let (cp2, _) = ledger.checkpoint().expect("checkpoint");
+    for i in [0u64, 17, 319] {
+        let p = ledger.prove_inclusion(i, Some(320)).expect("proof");
+        let leaf = ward_ledger::hash::leaf_hash(&ledger.storage().read_entry(i).expect("entry"));
+        verify_inclusion(&leaf, &p, &cp1.root).expect("inclusion");
+    }
+    verify_consistency(&ledger.prove_consistency(320, 321).expect("proof"), &cp1.root, &cp2.root).expect("consistency");
+    drop(ledger);
+    // Reopened, the tree continues where it stopped.
+    let store = SqlStore::open(url).expect("reopen");
+    assert_eq!(store.size(), 321);
+    assert_eq!(store.checkpoints().expect("checkpoints").len(), 2);
+    let ledger = Ledger::with_storage(Arc::new(store), None).expect("ledger");
+    assert_eq!(ledger.head().root, cp2.root);
+}
+
+#[test]
+fn sqlite_ledger() {
+    let d = scratch();
+    exercise(&format!("sqlite:{}", d.join("ward.db").display()));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn postgres_ledger() {
+    exercise(&fresh_postgres());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_ledger_from_async_tasks() {
+    let d = scratch();
+    let store = Arc::new(SqlStore::open(&format!("sqlite:{}", d.join("ward.db").display())).expect("open"));
+    let ledger = Arc::new(Ledger::with_storage(store, None).expect("ledger"));
+    let tasks: Vec<_> = (0..100u64)
+        .map(|i| {
+            let l = Arc::clone(&ledger);
+            tokio::spawn(async move { l.append_async(&entry(i)).await.expect("append") })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    assert_eq!(ledger.head().size, 100);
+    // Reads from inside the runtime work too (on a helper thread).
+    assert!(ledger.prove_inclusion(5, None).is_ok());
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: see `ward_intel::fuzzing::range` for the properties checked.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ward_intel::fuzzing::range(data));
