@@ -727,7 +727,7 @@ pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
     let scheme = if app.https { "https" } else { "http" };
     html!(
         b,
-        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Revoking a token from this page is not built yet.</p>",
+        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor -i INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Revoking a token from this page is not built yet.</p>",
         scheme,
         host
     );
