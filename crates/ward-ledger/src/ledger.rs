@@ -41,6 +41,7 @@ struct Shared {
     storage: Arc<dyn Storage>,
     head: Mutex<TreeHead>,
     committed: AtomicU64,
+    commits: AtomicU64,
 }
 
 impl std::fmt::Debug for dyn Storage {
@@ -157,7 +158,7 @@ impl Ledger {
     pub fn with_storage(storage: Arc<dyn Storage>, signer: Option<Signer>) -> Result<Ledger> {
         let size = storage.size();
         let frontier = Frontier::load(&Nodes(storage.as_ref()), size)?;
-        let shared = Arc::new(Shared { storage, head: Mutex::new(TreeHead { size, root: frontier.root() }), committed: AtomicU64::new(size) });
+        let shared = Arc::new(Shared { storage, head: Mutex::new(TreeHead { size, root: frontier.root() }), committed: AtomicU64::new(size), commits: AtomicU64::new(0) });
         let (tx, rx) = mpsc::channel::<Request>();
         let s = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
@@ -203,6 +204,12 @@ impl Ledger {
     #[must_use]
     pub fn head(&self) -> TreeHead {
         self.shared.head.lock().map_or(TreeHead { size: 0, root: crate::hash::empty_root() }, |h| *h)
+    }
+
+    /// Commits made since open (entries appended since open divided by this is the mean batch).
+    #[must_use]
+    pub fn commits(&self) -> u64 {
+        self.shared.commits.load(Ordering::Relaxed)
     }
 
     /// The storage.
@@ -348,6 +355,7 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Reque
                     *h = TreeHead { size: frontier.size(), root: frontier.root() };
                 }
                 shared.committed.store(frontier.size(), Ordering::Release);
+                shared.commits.fetch_add(1, Ordering::Relaxed);
                 for (i, r) in batch.drain(..).enumerate() {
                     let _ = r.reply.send(Ok(first_index + i as u64));
                 }

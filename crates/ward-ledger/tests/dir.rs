@@ -85,6 +85,64 @@ async fn async_appenders_share_commits() {
     }
     got.sort_unstable();
     assert_eq!(got, (0..200).collect::<Vec<_>>());
+    assert!(ledger.commits() < 200, "200 concurrent appenders shared commits ({} commits)", ledger.commits());
     assert!(Ledger::open_dir(&d).is_err(), "a second writer is refused while the first holds the lock");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_torn_tail_is_ignored_by_verify_and_cut_on_reopen() {
+    use std::io::Write;
+    let d = scratch("torn");
+    let key = init_dir(&d, "ward.test/torn", None).expect("init");
+    {
+        let (l, _) = Ledger::open_dir(&d).expect("open");
+        for i in 0..5 {
+            l.append(&entry(i)).expect("append");
+        }
+        l.checkpoint().expect("checkpoint");
+    }
+    // Half a record at the end of the log, and a few bytes of an index entry: what a crash in
+    // the middle of a commit leaves.
+    let mut rec = Vec::new();
+    let payload = entry(5).encode().expect("encode");
+    ward_ledger::dir::frame(&mut rec, &payload, &ward_ledger::hash::leaf_hash(&payload));
+    let append_to = |name: &str, bytes: &[u8]| {
+        std::fs::OpenOptions::new().append(true).open(d.join(name)).expect("open").write_all(bytes).expect("write");
+    };
+    append_to("entries.log", &rec[..rec.len() / 2]);
+    append_to("entries.idx", &[0, 0, 0]);
+    let r = verify(&VerifyOptions { dir: d.clone(), key: key.clone(), witness: None }).expect("verify");
+    assert!(r.ok(), "{:?}", r.problems);
+    assert_eq!(r.size, 5);
+    assert!(r.notes.iter().any(|n| n.contains("torn tail")), "{:?}", r.notes);
+    let (l, rec_info) = Ledger::open_dir(&d).expect("reopen");
+    assert_eq!(rec_info.size, 5);
+    assert!(rec_info.log_bytes_cut > 0);
+    assert_eq!(l.append(&entry(5)).expect("append"), 5);
+    drop(l);
+    let r = verify(&VerifyOptions { dir: d.clone(), key, witness: None }).expect("verify");
+    assert!(r.ok() && r.notes.is_empty() && r.size == 6, "{r:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_whole_record_written_without_its_index_and_tree_is_cut_on_reopen() {
+    use std::io::Write;
+    let d = scratch("unindexed");
+    let key = init_dir(&d, "ward.test/unindexed", None).expect("init");
+    {
+        let (l, _) = Ledger::open_dir(&d).expect("open");
+        l.append(&entry(0)).expect("append");
+    }
+    let payload = entry(1).encode().expect("encode");
+    let mut rec = Vec::new();
+    ward_ledger::dir::frame(&mut rec, &payload, &ward_ledger::hash::leaf_hash(&payload));
+    std::fs::OpenOptions::new().append(true).open(d.join("entries.log")).expect("open").write_all(&rec).expect("write");
+    let r = verify(&VerifyOptions { dir: d.clone(), key, witness: None }).expect("verify");
+    assert!(r.ok(), "{:?}", r.problems);
+    assert!(r.notes.iter().any(|n| n.contains("not committed")), "{:?}", r.notes);
+    let (l, info) = Ledger::open_dir(&d).expect("reopen");
+    assert_eq!((info.size, l.head().size), (1, 1));
     let _ = std::fs::remove_dir_all(&d);
 }
