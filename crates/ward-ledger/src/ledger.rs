@@ -399,3 +399,55 @@ pub fn export_dir(dir: &Path, out: &Path) -> Result<u64> {
     dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
     Ok(size)
 }
+
+/// Write any storage (the SQL store) out as a ledger directory that verifies offline: its
+/// entries, its stored tree hashes and checkpoints as they are (so that verification compares
+/// them with the recomputed ones), the verifier key and `origin`. `out` must not exist.
+///
+/// # Errors
+/// Reading the storage or writing a file failed.
+pub fn export_storage(storage: &dyn Storage, key: &VerifierKey, origin: &str, out: &Path) -> Result<u64> {
+    use std::io::Write;
+    const STEP: u64 = 4096;
+    if out.exists() {
+        return Err(LedgerError::Config(format!("{} already exists", out.display())));
+    }
+    std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
+    let size = storage.size();
+    let create = |name: &str| -> Result<(std::io::BufWriter<std::fs::File>, PathBuf)> {
+        let p = out.join(name);
+        Ok((std::io::BufWriter::new(std::fs::File::create(&p).ctx("create", &p)?), p))
+    };
+    let (mut log, log_p) = create(dir::LOG)?;
+    let (mut idx, idx_p) = create(dir::INDEX)?;
+    let (mut tree, tree_p) = create(dir::TREE)?;
+    let mut offset = 0u64;
+    let mut buf = Vec::new();
+    for from in (0..size).step_by(STEP as usize) {
+        for r in storage.read_entries(from, (from + STEP).min(size))? {
+            buf.clear();
+            dir::frame(&mut buf, &r, &leaf_hash(&r));
+            log.write_all(&buf).ctx("write", &log_p)?;
+            idx.write_all(&offset.to_be_bytes()).ctx("write", &idx_p)?;
+            offset += buf.len() as u64;
+        }
+    }
+    let nodes = tree::stored_hashes(size);
+    for from in (0..nodes).step_by(STEP as usize) {
+        for h in storage.read_node_range(from, (from + STEP).min(nodes))? {
+            tree.write_all(&h).ctx("write", &tree_p)?;
+        }
+    }
+    for (w, p) in [(log, log_p), (idx, idx_p), (tree, tree_p)] {
+        let f = w.into_inner().map_err(|e| LedgerError::Io { op: "write", path: p.clone(), source: e.into_error() })?;
+        f.sync_all().ctx("sync", &p)?;
+    }
+    for (seq, note) in storage.checkpoints()? {
+        dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+    }
+    dir::write_durable(&out.join(dir::PUBLIC_KEY), format!("{}\n", key.to_text()).as_bytes(), 0o644)?;
+    let config = DirConfig { format: 1, origin: origin.to_string(), witness: None };
+    let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
+    dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
+    Ok(size)
+}

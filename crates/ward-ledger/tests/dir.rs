@@ -146,3 +146,55 @@ fn a_whole_record_written_without_its_index_and_tree_is_cut_on_reopen() {
     assert_eq!((info.size, l.head().size), (1, 1));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn an_altered_proof_cache_or_checkpoint_byte_is_caught() {
+    let d = scratch("cache");
+    let key = init_dir(&d, "ward.test/cache", None).expect("init");
+    {
+        let (l, _) = Ledger::open_dir(&d).expect("open");
+        for i in 0..8 {
+            l.append(&entry(i)).expect("append");
+        }
+        l.checkpoint().expect("checkpoint");
+    }
+    let opts = VerifyOptions { dir: d.clone(), key, witness: None };
+    assert!(verify(&opts).expect("verify").ok());
+    // An interior node (level 1, completed by entry 3) served to proofs: position 5.
+    let tree = d.join("tree.hashes");
+    let mut t = std::fs::read(&tree).expect("tree");
+    t[5 * 32] ^= 0x80;
+    std::fs::write(&tree, &t).expect("write");
+    let r = verify(&opts).expect("verify");
+    assert_eq!(r.first().map(|p| p.index), Some(Some(3)), "{:?}", r.problems);
+    assert!(r.problems[0].message.contains("tree position 5"), "{:?}", r.problems);
+    t[5 * 32] ^= 0x80;
+    std::fs::write(&tree, &t).expect("restore");
+    // One byte of the signed checkpoint (its size line).
+    let cp = d.join("checkpoints/0000000001.note");
+    let note = std::fs::read_to_string(&cp).expect("note");
+    std::fs::write(&cp, note.replacen("\n8\n", "\n7\n", 1)).expect("write");
+    let r = verify(&opts).expect("verify");
+    assert!(r.problems.iter().any(|p| p.message.contains("does not verify")), "{:?}", r.problems);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkpoint_timer_signs_only_when_the_log_grew() {
+    let d = scratch("timer");
+    let w = scratch("timer-witness");
+    init_dir(&d, "ward.test/timer", Some(&w)).expect("init");
+    let ledger = Arc::new(Ledger::open_dir(&d).expect("open").0);
+    let timer = ward_ledger::spawn_checkpoint_timer(Arc::downgrade(&ledger), std::time::Duration::from_millis(50), |e| panic!("{e}"));
+    ledger.append_async(&entry(1)).await.expect("append");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let count = || ledger.storage().checkpoints().expect("checkpoints").len();
+    assert_eq!(count(), 1, "one checkpoint for one change, however many ticks");
+    ledger.append_async(&entry(2)).await.expect("append");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(count(), 2);
+    assert_eq!(std::fs::read_dir(&w).expect("witness").count(), 3, "two checkpoints and the public key in the witness");
+    timer.abort();
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&w);
+}
