@@ -188,6 +188,8 @@ pub(crate) fn write_durable(path: &Path, bytes: &[u8], mode: u32) -> Result<()> 
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = path.with_extension("tmp");
     let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp).ctx("create", &tmp)?;
+    // `mode` applies only to a new file; a leftover temporary keeps its own unless set.
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode)).ctx("chmod", &tmp)?;
     f.write_all(bytes).ctx("write", &tmp)?;
     f.sync_all().ctx("sync", &tmp)?;
     std::fs::rename(&tmp, path).ctx("rename", path)?;

@@ -102,7 +102,11 @@ pub fn init_dir(dir: &Path, origin: &str, witness: Option<&Path>) -> Result<Veri
     if origin.is_empty() || origin.contains(['\n', '+', ' ']) {
         return Err(LedgerError::Config("the origin must be non-empty, one line, without spaces or '+'".into()));
     }
-    std::fs::create_dir_all(dir).ctx("create", dir)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // Owner-only: the private key lives here.
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ctx("create", dir)?;
+    }
     if dir.join(dir::CONFIG).exists() {
         return Err(LedgerError::Config(format!("{} already holds a ledger", dir.display())));
     }

@@ -233,6 +233,16 @@ fn prove(dir: &Path, index: Option<u64>, old: Option<u64>, size: Option<u64>) ->
     } else {
         bail!("--index or --old is required");
     };
+    // The newest stored checkpoint of exactly this size, so the proof can be checked with the
+    // public key alone.
+    let mut doc = doc;
+    let note = ledger.storage().checkpoints()?.into_iter().rev().map(|(_, n)| n).find(|n| {
+        ward_ledger::note::parse_note(n).ok().and_then(|p| ward_ledger::Checkpoint::parse_text(p.text).ok()).is_some_and(|c| c.size == size)
+    });
+    match note {
+        Some(n) => doc["checkpoint"] = serde_json::Value::String(n),
+        None => eprintln!("ward: no stored checkpoint has size {size}; run `ward ledger checkpoint` to sign one"),
+    }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -136,6 +136,21 @@ fn an_untouched_ledger_and_its_export_verify() {
     assert!(proof.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&proof.stdout).expect("json");
     assert_eq!(doc["inclusion"]["path"].as_array().map(Vec::len), Some(2));
+    // The proof comes with the signed checkpoint of its size; it verifies with the key alone.
+    let key = ward_ledger::read_verifier(&c.key()).expect("key");
+    let cp = ward_ledger::note::open_checkpoint(doc["checkpoint"].as_str().expect("checkpoint"), &key).expect("signed");
+    let proof: ward_ledger::tree::InclusionProof = serde_json::from_value(doc["inclusion"].clone()).expect("proof");
+    let entry: ward_ledger::Entry = serde_json::from_value(doc["entry"].clone()).expect("entry");
+    let leaf = ward_ledger::hash::leaf_hash(&entry.encode().expect("encode"));
+    ward_ledger::tree::verify_inclusion(&leaf, &proof, &cp.root).expect("inclusion verifies");
+    let cons = c.ward(&["ledger", "prove", "--dir"], Some(&c.dir()), &["--old", "4"], None);
+    assert!(cons.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&cons.stdout).expect("json");
+    let proof: ward_ledger::tree::ConsistencyProof = serde_json::from_value(doc["consistency"].clone()).expect("proof");
+    let new = ward_ledger::note::open_checkpoint(doc["checkpoint"].as_str().expect("checkpoint"), &key).expect("signed");
+    let old_root = ward_ledger::hash::from_hex::<32>(doc["old_root"].as_str().expect("old root")).expect("hex");
+    assert_eq!(old_root, cp.root, "the old root is the one checkpoint 1 signed");
+    ward_ledger::tree::verify_consistency(&proof, &old_root, &new.root).expect("consistency verifies");
 }
 
 #[test]
