@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
-/// Most entries one commit carries.
+/// Most entries one commit carries. After a failed commit the writer stops (its batch gets the
+/// error, later appends `Closed`): reopen the ledger, which recovers from what is on disk.
 pub const MAX_BATCH: usize = 8192;
 
 struct Request {
@@ -167,7 +168,7 @@ impl Ledger {
         let s = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
             .name("ward-ledger-writer".into())
-            .spawn(move || write_loop(&s, frontier, &rx))
+            .spawn(move || write_loop(&s, frontier, rx))
             .map_err(|e| LedgerError::Commit(format!("cannot start the writer thread: {e}")))?;
         Ok(Ledger { shared, queue: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), signer, checkpoint_lock: Mutex::new(()) })
     }
@@ -334,7 +335,7 @@ pub fn spawn_checkpoint_timer(
     })
 }
 
-fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Request>) {
+fn write_loop(shared: &Shared, mut frontier: Frontier, rx: mpsc::Receiver<Request>) {
     let mut batch: Vec<Request> = Vec::new();
     let mut hashes = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -347,12 +348,11 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Reque
             }
         }
         hashes.clear();
-        let before = frontier.clone();
+        let first_index = frontier.size();
         for r in &batch {
             frontier.push(leaf_hash(&r.record), &mut hashes);
         }
         let records: Vec<Vec<u8>> = batch.iter_mut().map(|r| std::mem::take(&mut r.record)).collect();
-        let first_index = before.size();
         match shared.storage.append(&records, &hashes) {
             Ok(()) => {
                 if let Ok(mut h) = shared.head.lock() {
@@ -365,11 +365,14 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Reque
                 }
             }
             Err(e) => {
-                frontier = before;
+                // After a failed flush the kernel may have dropped the dirty pages; writing on
+                // top of that state could acknowledge entries over a hole. Stop: the queued
+                // appenders get `Closed`, and the next open recovers from what is on disk.
                 let msg = e.to_string();
                 for r in batch.drain(..) {
                     let _ = r.reply.send(Err(LedgerError::Commit(msg.clone())));
                 }
+                return;
             }
         }
     }

@@ -198,3 +198,49 @@ async fn the_checkpoint_timer_signs_only_when_the_log_grew() {
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_dir_all(&w);
 }
+
+/// A storage that keeps everything in memory and fails when told to.
+struct Flaky {
+    nodes: std::sync::Mutex<Vec<ward_ledger::hash::Hash>>,
+    entries: std::sync::Mutex<Vec<Vec<u8>>>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl ward_ledger::Storage for Flaky {
+    fn size(&self) -> u64 {
+        self.entries.lock().expect("lock").len() as u64
+    }
+    fn append(&self, records: &[Vec<u8>], hashes: &[ward_ledger::hash::Hash]) -> ward_ledger::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ward_ledger::LedgerError::Io { op: "sync", path: "flaky".into(), source: std::io::Error::other("EIO") });
+        }
+        self.entries.lock().expect("lock").extend_from_slice(records);
+        self.nodes.lock().expect("lock").extend_from_slice(hashes);
+        Ok(())
+    }
+    fn read_nodes(&self, positions: &[u64]) -> ward_ledger::Result<Vec<ward_ledger::hash::Hash>> {
+        let n = self.nodes.lock().expect("lock");
+        positions.iter().map(|&p| n.get(p as usize).copied().ok_or_else(|| ward_ledger::LedgerError::OutOfRange("node".into()))).collect()
+    }
+    fn read_entry(&self, index: u64) -> ward_ledger::Result<Vec<u8>> {
+        self.entries.lock().expect("lock").get(index as usize).cloned().ok_or_else(|| ward_ledger::LedgerError::OutOfRange("entry".into()))
+    }
+    fn store_checkpoint(&self, _: u64, _: &str) -> ward_ledger::Result<()> {
+        Ok(())
+    }
+    fn checkpoints(&self) -> ward_ledger::Result<Vec<(u64, String)>> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn after_a_failed_commit_the_writer_stops_instead_of_writing_over_a_hole() {
+    let store = Arc::new(Flaky { nodes: Default::default(), entries: Default::default(), fail: Default::default() });
+    let ledger = Ledger::with_storage(Arc::clone(&store) as Arc<dyn ward_ledger::Storage>, None).expect("ledger");
+    assert_eq!(ledger.append(&entry(0)).expect("append"), 0);
+    store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(ledger.append(&entry(1)), Err(ward_ledger::LedgerError::Commit(m)) if m.contains("EIO")));
+    store.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(ledger.append(&entry(2)), Err(ward_ledger::LedgerError::Closed)));
+    assert_eq!(ledger.head().size, 1, "nothing of the failed batch counts");
+}
