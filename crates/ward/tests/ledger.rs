@@ -129,6 +129,10 @@ fn an_untouched_ledger_and_its_export_verify() {
     let out = c.ward(&["ledger", "export", "--dir"], Some(&c.dir()), &["--out", out_dir.to_str().expect("utf8")], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!out_dir.join("ledger.key").exists(), "an export never holds the private key");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: PathBuf| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(c.dir().join("ledger.key")), 0o600, "the private key is owner-only");
+    assert_eq!(mode(c.dir()), 0o700, "the ledger directory is owner-only");
     let out = c.ward(&["ledger", "verify", "--export"], Some(&out_dir), &["--key", c.key().to_str().expect("utf8")], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: 10 entries"));
