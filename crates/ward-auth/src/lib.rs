@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod api_token;
+pub mod fuzzing;
 pub mod password;
 pub mod rbac;
 pub mod recovery;

@@ -152,6 +152,8 @@ pub struct DirStore {
     tree: File,
     tail: Mutex<Tail>,
     size: AtomicU64,
+    /// Durable length of the log, readable without waiting for a commit in flight.
+    log_len: AtomicU64,
     _lock: File,
 }
 
@@ -186,6 +188,8 @@ pub(crate) fn write_durable(path: &Path, bytes: &[u8], mode: u32) -> Result<()> 
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = path.with_extension("tmp");
     let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp).ctx("create", &tmp)?;
+    // `mode` applies only to a new file; a leftover temporary keeps its own unless set.
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode)).ctx("chmod", &tmp)?;
     f.write_all(bytes).ctx("write", &tmp)?;
     f.sync_all().ctx("sync", &tmp)?;
     std::fs::rename(&tmp, path).ctx("rename", path)?;
@@ -296,6 +300,7 @@ impl DirStore {
             tree,
             tail: Mutex::new(Tail { log_len: end, size: n }),
             size: AtomicU64::new(n),
+            log_len: AtomicU64::new(end),
             _lock: lock,
         };
         Ok((store, recovery))
@@ -340,9 +345,17 @@ impl Storage for DirStore {
             self.log.write_all_at(&log_buf, tail.log_len).ctx("write", &d.join(LOG))?;
             self.idx.write_all_at(&idx_buf, tail.size * 8).ctx("write", &d.join(INDEX))?;
             self.tree.write_all_at(&tree_buf, tree_at * 32).ctx("write", &d.join(TREE))?;
-            self.log.sync_data().ctx("sync", &d.join(LOG))?;
-            self.idx.sync_data().ctx("sync", &d.join(INDEX))?;
-            self.tree.sync_data().ctx("sync", &d.join(TREE))
+            // The three flushes at once: the file system can fold them into one journal commit.
+            // Nothing is acknowledged until all three return, and recovery copes with any subset.
+            std::thread::scope(|s| {
+                let idx = s.spawn(|| self.idx.sync_data());
+                let tree = s.spawn(|| self.tree.sync_data());
+                let log = self.log.sync_data();
+                let joined = |h: std::thread::ScopedJoinHandle<'_, std::io::Result<()>>| h.join().unwrap_or_else(|_| Err(std::io::Error::other("sync thread failed")));
+                log.ctx("sync", &d.join(LOG))?;
+                joined(idx).ctx("sync", &d.join(INDEX))?;
+                joined(tree).ctx("sync", &d.join(TREE))
+            })
         })();
         if let Err(e) = result {
             self.undo(&tail);
@@ -352,6 +365,7 @@ impl Storage for DirStore {
         tail.size += records.len() as u64;
         tree_at += hashes.len() as u64;
         debug_assert_eq!(tree_at, stored_hashes(tail.size));
+        self.log_len.store(tail.log_len, Ordering::Release);
         self.size.store(tail.size, Ordering::Release);
         Ok(())
     }
@@ -379,7 +393,7 @@ impl Storage for DirStore {
         }
         let mut off = [0u8; 8];
         self.idx.read_exact_at(&mut off, index * 8).ctx("read", &self.dir.join(INDEX))?;
-        let log_len = self.tail.lock().map_err(|_| LedgerError::Closed)?.log_len;
+        let log_len = self.log_len.load(Ordering::Acquire);
         match read_record(&self.log, u64::from_be_bytes(off), log_len).ctx("read", &self.dir.join(LOG))? {
             Record::Whole { payload, .. } => Ok(payload),
             Record::Torn => Err(LedgerError::Inconsistent(format!("entry {index}: record is cut short"))),

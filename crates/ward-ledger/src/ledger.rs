@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
-/// Most entries one commit carries.
+/// Most entries one commit carries. After a failed commit the writer stops (its batch gets the
+/// error, later appends `Closed`): reopen the ledger, which recovers from what is on disk.
 pub const MAX_BATCH: usize = 8192;
 
 struct Request {
@@ -41,6 +42,7 @@ struct Shared {
     storage: Arc<dyn Storage>,
     head: Mutex<TreeHead>,
     committed: AtomicU64,
+    commits: AtomicU64,
 }
 
 impl std::fmt::Debug for dyn Storage {
@@ -101,7 +103,11 @@ pub fn init_dir(dir: &Path, origin: &str, witness: Option<&Path>) -> Result<Veri
     if origin.is_empty() || origin.contains(['\n', '+', ' ']) {
         return Err(LedgerError::Config("the origin must be non-empty, one line, without spaces or '+'".into()));
     }
-    std::fs::create_dir_all(dir).ctx("create", dir)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // Owner-only: the private key lives here.
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ctx("create", dir)?;
+    }
     if dir.join(dir::CONFIG).exists() {
         return Err(LedgerError::Config(format!("{} already holds a ledger", dir.display())));
     }
@@ -157,12 +163,12 @@ impl Ledger {
     pub fn with_storage(storage: Arc<dyn Storage>, signer: Option<Signer>) -> Result<Ledger> {
         let size = storage.size();
         let frontier = Frontier::load(&Nodes(storage.as_ref()), size)?;
-        let shared = Arc::new(Shared { storage, head: Mutex::new(TreeHead { size, root: frontier.root() }), committed: AtomicU64::new(size) });
+        let shared = Arc::new(Shared { storage, head: Mutex::new(TreeHead { size, root: frontier.root() }), committed: AtomicU64::new(size), commits: AtomicU64::new(0) });
         let (tx, rx) = mpsc::channel::<Request>();
         let s = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
             .name("ward-ledger-writer".into())
-            .spawn(move || write_loop(&s, frontier, &rx))
+            .spawn(move || write_loop(&s, frontier, rx))
             .map_err(|e| LedgerError::Commit(format!("cannot start the writer thread: {e}")))?;
         Ok(Ledger { shared, queue: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), signer, checkpoint_lock: Mutex::new(()) })
     }
@@ -203,6 +209,12 @@ impl Ledger {
     #[must_use]
     pub fn head(&self) -> TreeHead {
         self.shared.head.lock().map_or(TreeHead { size: 0, root: crate::hash::empty_root() }, |h| *h)
+    }
+
+    /// Commits made since open (entries appended since open divided by this is the mean batch).
+    #[must_use]
+    pub fn commits(&self) -> u64 {
+        self.shared.commits.load(Ordering::Relaxed)
     }
 
     /// The storage.
@@ -323,7 +335,7 @@ pub fn spawn_checkpoint_timer(
     })
 }
 
-fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Request>) {
+fn write_loop(shared: &Shared, mut frontier: Frontier, rx: mpsc::Receiver<Request>) {
     let mut batch: Vec<Request> = Vec::new();
     let mut hashes = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -336,28 +348,31 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: &mpsc::Receiver<Reque
             }
         }
         hashes.clear();
-        let before = frontier.clone();
+        let first_index = frontier.size();
         for r in &batch {
             frontier.push(leaf_hash(&r.record), &mut hashes);
         }
         let records: Vec<Vec<u8>> = batch.iter_mut().map(|r| std::mem::take(&mut r.record)).collect();
-        let first_index = before.size();
         match shared.storage.append(&records, &hashes) {
             Ok(()) => {
                 if let Ok(mut h) = shared.head.lock() {
                     *h = TreeHead { size: frontier.size(), root: frontier.root() };
                 }
                 shared.committed.store(frontier.size(), Ordering::Release);
+                shared.commits.fetch_add(1, Ordering::Relaxed);
                 for (i, r) in batch.drain(..).enumerate() {
                     let _ = r.reply.send(Ok(first_index + i as u64));
                 }
             }
             Err(e) => {
-                frontier = before;
+                // After a failed flush the kernel may have dropped the dirty pages; writing on
+                // top of that state could acknowledge entries over a hole. Stop: the queued
+                // appenders get `Closed`, and the next open recovers from what is on disk.
                 let msg = e.to_string();
                 for r in batch.drain(..) {
                     let _ = r.reply.send(Err(LedgerError::Commit(msg.clone())));
                 }
+                return;
             }
         }
     }
@@ -402,4 +417,56 @@ impl Ledger {
         dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
         Ok(size)
     }
+}
+
+/// Write any storage (the SQL store) out as a ledger directory that verifies offline: its
+/// entries, its stored tree hashes and checkpoints as they are (so that verification compares
+/// them with the recomputed ones), the verifier key and `origin`. `out` must not exist.
+///
+/// # Errors
+/// Reading the storage or writing a file failed.
+pub fn export_storage(storage: &dyn Storage, key: &VerifierKey, origin: &str, out: &Path) -> Result<u64> {
+    use std::io::Write;
+    const STEP: u64 = 4096;
+    if out.exists() {
+        return Err(LedgerError::Config(format!("{} already exists", out.display())));
+    }
+    std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
+    let size = storage.size();
+    let create = |name: &str| -> Result<(std::io::BufWriter<std::fs::File>, PathBuf)> {
+        let p = out.join(name);
+        Ok((std::io::BufWriter::new(std::fs::File::create(&p).ctx("create", &p)?), p))
+    };
+    let (mut log, log_p) = create(dir::LOG)?;
+    let (mut idx, idx_p) = create(dir::INDEX)?;
+    let (mut tree, tree_p) = create(dir::TREE)?;
+    let mut offset = 0u64;
+    let mut buf = Vec::new();
+    for from in (0..size).step_by(STEP as usize) {
+        for r in storage.read_entries(from, (from + STEP).min(size))? {
+            buf.clear();
+            dir::frame(&mut buf, &r, &leaf_hash(&r));
+            log.write_all(&buf).ctx("write", &log_p)?;
+            idx.write_all(&offset.to_be_bytes()).ctx("write", &idx_p)?;
+            offset += buf.len() as u64;
+        }
+    }
+    let nodes = tree::stored_hashes(size);
+    for from in (0..nodes).step_by(STEP as usize) {
+        for h in storage.read_node_range(from, (from + STEP).min(nodes))? {
+            tree.write_all(&h).ctx("write", &tree_p)?;
+        }
+    }
+    for (w, p) in [(log, log_p), (idx, idx_p), (tree, tree_p)] {
+        let f = w.into_inner().map_err(|e| LedgerError::Io { op: "write", path: p.clone(), source: e.into_error() })?;
+        f.sync_all().ctx("sync", &p)?;
+    }
+    for (seq, note) in storage.checkpoints()? {
+        dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+    }
+    dir::write_durable(&out.join(dir::PUBLIC_KEY), format!("{}\n", key.to_text()).as_bytes(), 0o644)?;
+    let config = DirConfig { format: 1, origin: origin.to_string(), witness: None };
+    let text = serde_json::to_string_pretty(&config).map_err(|e| LedgerError::Config(e.to_string()))?;
+    dir::write_durable(&out.join(dir::CONFIG), format!("{text}\n").as_bytes(), 0o644)?;
+    Ok(size)
 }

@@ -394,6 +394,24 @@ mod tests {
         assert!(SigningKey::parse("PRIVATE+KEY+x").is_err());
     }
 
+    /// The example of Go's golang.org/x/mod/sumdb/note (the signed-note reference
+    /// implementation): same keys, same key id, and byte-for-byte the same signed note
+    /// (Ed25519 signatures are deterministic). Any Go-ecosystem verifier reads our notes.
+    #[test]
+    fn matches_the_go_sumdb_note_reference_example() {
+        let skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        let vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+        let want = format!("{text}\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n");
+        let signer = SigningKey::parse(skey).expect("Go private key parses");
+        assert_eq!(signer.verifier().to_text(), vkey);
+        assert_eq!(signer.sign(text), want);
+        let verifier = VerifierKey::parse(vkey).expect("Go verifier key parses");
+        assert_eq!(verifier.open(&want), Ok(text));
+        // A key whose base64 holds a '+' (transparency-dev/formats tests).
+        assert!(VerifierKey::parse("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6").is_ok());
+    }
+
     #[test]
     fn key_id_follows_the_signed_note_rule() {
         // First four bytes of SHA-256("name\n\x01" || public key).

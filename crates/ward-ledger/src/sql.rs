@@ -152,6 +152,22 @@ impl Drop for SqlStore {
     }
 }
 
+/// Rows `from..to` with no gap, in order.
+fn check_run(rows: Vec<(i64, Vec<u8>)>, from: u64, to: u64, what: &str) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (k, (key, value)) in rows.into_iter().enumerate() {
+        let want = from + k as u64;
+        if u64::try_from(key).ok() != Some(want) {
+            return Err(LedgerError::Inconsistent(format!("{what} {want} is missing from the database")));
+        }
+        out.push(value);
+    }
+    if (out.len() as u64) != to - from {
+        return Err(LedgerError::Inconsistent(format!("{what} {} is missing from the database", from + out.len() as u64)));
+    }
+    Ok(out)
+}
+
 fn values(rows: usize) -> String {
     (0..rows).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(", ")
 }
@@ -228,6 +244,34 @@ impl Storage for SqlStore {
         self.run(|pool| async move {
             sqlx::query("SELECT body FROM ledger_entries WHERE idx = $1").bind(to_i64(index)?).fetch_one(&pool).await?.try_get::<Vec<u8>, _>(0)
         })
+    }
+
+    fn read_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
+        let rows = self.run(|pool| async move {
+            let rows = sqlx::query("SELECT idx, body FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                .bind(to_i64(from)?)
+                .bind(to_i64(to)?)
+                .fetch_all(&pool)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()
+        })?;
+        check_run(rows, from, to, "entry")
+    }
+
+    fn read_node_range(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        let rows = self.run(|pool| async move {
+            let rows = sqlx::query("SELECT pos, hash FROM ledger_nodes WHERE pos >= $1 AND pos < $2 ORDER BY pos")
+                .bind(to_i64(from)?)
+                .bind(to_i64(to)?)
+                .fetch_all(&pool)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()
+        })?;
+        check_run(rows, from, to, "tree position")?
+            .into_iter()
+            .enumerate()
+            .map(|(k, h)| <Hash>::try_from(h.as_slice()).map_err(|_| LedgerError::Inconsistent(format!("tree position {} is not 32 bytes", from + k as u64))))
+            .collect()
     }
 
     fn store_checkpoint(&self, seq: u64, note: &str) -> Result<()> {

@@ -26,6 +26,20 @@ pub trait Storage: Send + Sync + 'static {
     /// # Errors
     /// When the index is not stored or the store cannot be read.
     fn read_entry(&self, index: u64) -> Result<Vec<u8>>;
+    /// Entries `from..to` (for exports); the default reads them one by one.
+    ///
+    /// # Errors
+    /// As [`Storage::read_entry`].
+    fn read_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
+        (from..to).map(|i| self.read_entry(i)).collect()
+    }
+    /// Stored hashes at post-order positions `from..to` (for exports).
+    ///
+    /// # Errors
+    /// As [`Storage::read_nodes`].
+    fn read_node_range(&self, from: u64, to: u64) -> Result<Vec<Hash>> {
+        self.read_nodes(&(from..to).collect::<Vec<_>>())
+    }
     /// Keep a signed checkpoint under its sequence number (1, 2, ...).
     ///
     /// # Errors

@@ -131,8 +131,11 @@ fn explain_mismatch(tree: &File, tree_size: u64, log: &File, log_len: u64, i: u6
             if next.is_some() && next == stored_leaf(tree, tree_size, i) && j == i + 1 {
                 return format!("entries {i} and {j} were swapped");
             }
-            let gone = j - i;
-            return format!("{gone} entr{} deleted at index {i} (the entry appended at {j} is now at {i})", if gone == 1 { "y was" } else { "ies were" });
+            if next == stored_leaf(tree, tree_size, j + 1) || (next.is_none() && j + 1 >= tree_size) {
+                let gone = j - i;
+                return format!("{gone} entr{} deleted at index {i} (the entry appended at {j} is now at {i})", if gone == 1 { "y was" } else { "ies were" });
+            }
+            return format!("entry {i} was replaced by a copy of entry {j}");
         }
     }
     if i > 0 && stored_leaf(tree, tree_size, i - 1).as_ref() == Some(leaf) {

@@ -61,3 +61,46 @@ fn verifies(p: &ward_ledger::tree::bytes::Proof) -> bool {
         Proof::Consistency(p) => verify_consistency(p, &root(p.old_size), &root(p.new_size)).is_ok(),
     }
 }
+
+mod mutated {
+    //! Without cargo-fuzz at hand, a cheap stand-in: random mutations of every seed (bit flips,
+    //! cuts, inserted and overwritten bytes) through the same entry points, on every test run.
+    use super::seeds;
+    use proptest::prelude::*;
+
+    fn mutate(mut d: Vec<u8>, ops: &[(u8, usize, u8)]) -> Vec<u8> {
+        for &(op, at, b) in ops {
+            let at = if d.is_empty() { 0 } else { at % d.len() };
+            match op % 4 {
+                0 if !d.is_empty() => d[at] ^= 1 << (b % 8),
+                1 => d.truncate(at),
+                2 => d.insert(at, b),
+                _ if !d.is_empty() => d[at] = b,
+                _ => d.push(b),
+            }
+        }
+        d
+    }
+
+    fn run(target: &str, f: fn(&[u8]), pick: usize, ops: &[(u8, usize, u8)]) {
+        let files = seeds(target);
+        let seed = std::fs::read(&files[pick % files.len()]).expect("seed");
+        f(&mutate(seed, ops));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn entry(pick in any::<usize>(), ops in proptest::collection::vec(any::<(u8, usize, u8)>(), 1..6)) {
+            run("ledger_entry", ward_ledger::fuzzing::ledger_entry, pick, &ops);
+        }
+        #[test]
+        fn checkpoint(pick in any::<usize>(), ops in proptest::collection::vec(any::<(u8, usize, u8)>(), 1..6)) {
+            run("ledger_checkpoint", ward_ledger::fuzzing::ledger_checkpoint, pick, &ops);
+        }
+        #[test]
+        fn proof(pick in any::<usize>(), ops in proptest::collection::vec(any::<(u8, usize, u8)>(), 1..6)) {
+            run("ledger_proof", ward_ledger::fuzzing::ledger_proof, pick, &ops);
+        }
+    }
+}

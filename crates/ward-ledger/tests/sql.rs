@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use ward_ledger::sql::SqlStore;
 use ward_ledger::tree::{verify_consistency, verify_inclusion};
+use ward_ledger::verify::{VerifyOptions, verify};
 use ward_ledger::{Actor, ActorKind, Entry, Ledger, Outcome, Signer, SigningKey, Storage, note};
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -115,6 +116,33 @@ fn exercise(url: &str) {
     assert_eq!(store.checkpoints().expect("checkpoints").len(), 2);
     let ledger = Ledger::with_storage(Arc::new(store), None).expect("ledger");
     assert_eq!(ledger.head().root, cp2.root);
+
+    // Exported, the database's ledger verifies offline; a row changed in the database does not.
+    let out = scratch().join("export");
+    ward_ledger::export_storage(ledger.storage(), &verifier, "ward.test/sql", &out).expect("export");
+    let opts = VerifyOptions { dir: out.clone(), key: verifier.clone(), witness: None };
+    let r = verify(&opts).expect("verify");
+    assert!(r.ok() && r.size == 321 && r.checkpoints == 2, "{r:?}");
+    drop(ledger);
+    sql_exec(url, "UPDATE ledger_entries SET body = (SELECT body FROM ledger_entries WHERE idx = 6) WHERE idx = 5");
+    let ledger = Ledger::with_storage(Arc::new(SqlStore::open(url).expect("reopen")), None).expect("ledger");
+    let out2 = out.with_file_name("export-tampered");
+    ward_ledger::export_storage(ledger.storage(), &verifier, "ward.test/sql", &out2).expect("export");
+    let r = verify(&VerifyOptions { dir: out2, ..opts }).expect("verify");
+    let first = r.first().expect("a problem");
+    assert_eq!(first.index, Some(5), "{:?}", r.problems);
+    assert!(first.message.contains("entry 5 was replaced by a copy of entry 6"), "{:?}", r.problems);
+}
+
+/// One statement straight to the database, behind the ledger's back.
+fn sql_exec(url: &str, stmt: &'static str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+        sqlx::query(stmt).execute(&pool).await.expect("statement");
+        pool.close().await;
+    });
 }
 
 #[test]

@@ -73,11 +73,18 @@ enum LedgerCommand {
         #[arg(long)]
         size: Option<u64>,
     },
-    /// Write a self-contained copy that verifies offline with the public key.
+    /// Write a self-contained copy that verifies offline with the public key (from a ledger
+    /// directory, or from the server's database with --db and --key).
     Export {
         /// The ledger directory.
-        #[arg(long, value_name = "DIR")]
-        dir: PathBuf,
+        #[arg(long, value_name = "DIR", required_unless_present = "db", conflicts_with = "db")]
+        dir: Option<PathBuf>,
+        /// The server's database holding the ledger (`sqlite:PATH` or `postgres://...`).
+        #[arg(long, value_name = "URL", requires = "key")]
+        db: Option<String>,
+        /// The ledger's verifier key (with --db; its name is the origin).
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
         /// Where to write it (must not exist).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -104,8 +111,16 @@ pub fn run(args: &LedgerArgs) -> Result<ExitCode> {
             run_verify(d, key.as_deref(), witness.clone())
         }
         LedgerCommand::Prove { dir, index, old, size } => prove(dir, *index, *old, *size),
-        LedgerCommand::Export { dir, out } => {
-            let n = export_dir(dir, out)?;
+        LedgerCommand::Export { dir, db, key, out } => {
+            let n = match (dir, db, key) {
+                (Some(dir), _, _) => export_dir(dir, out)?,
+                (None, Some(url), Some(key)) => {
+                    let key = read_verifier(key)?;
+                    let store = ward_ledger::sql::SqlStore::open(url).context("cannot open the database")?;
+                    ward_ledger::export_storage(&store, &key, key.name(), out)?
+                }
+                _ => bail!("--dir, or --db with --key, is required"),
+            };
             eprintln!("ward: exported {n} entries to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -218,6 +233,16 @@ fn prove(dir: &Path, index: Option<u64>, old: Option<u64>, size: Option<u64>) ->
     } else {
         bail!("--index or --old is required");
     };
+    // The newest stored checkpoint of exactly this size, so the proof can be checked with the
+    // public key alone.
+    let mut doc = doc;
+    let note = ledger.storage().checkpoints()?.into_iter().rev().map(|(_, n)| n).find(|n| {
+        ward_ledger::note::parse_note(n).ok().and_then(|p| ward_ledger::Checkpoint::parse_text(p.text).ok()).is_some_and(|c| c.size == size)
+    });
+    match note {
+        Some(n) => doc["checkpoint"] = serde_json::Value::String(n),
+        None => eprintln!("ward: no stored checkpoint has size {size}; run `ward ledger checkpoint` to sign one"),
+    }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(ExitCode::SUCCESS)
 }
