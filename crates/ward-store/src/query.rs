@@ -311,7 +311,14 @@ impl Store {
             let mut all = params;
             all.push(Param::Int(limit(q.limit)));
             all.push(Param::Int(offset(q.offset)));
-            let sql = format!("SELECT {ASSET_COLUMNS}, COUNT(*) OVER () FROM assets{filter} ORDER BY {order} LIMIT ${} OFFSET ${}", all.len() - 1, all.len());
+            // The count is taken in a subquery without order or limit: given `ORDER BY ... LIMIT`
+            // next to the window, PostgreSQL walks an order index over every asset and probes
+            // the search rows one by one (574 ms instead of 70 ms for 1,089 matches of 100,000).
+            let sql = format!(
+                "SELECT {ASSET_COLUMNS}, n FROM (SELECT {ASSET_COLUMNS}, COUNT(*) OVER () AS n FROM assets{filter}) m ORDER BY {order} LIMIT ${} OFFSET ${}",
+                all.len() - 1,
+                all.len()
+            );
             let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &all).fetch_all(self.pool()).await?;
             let total = match rows.first() {
                 Some(r) => r.try_get::<i64, _>(11)?,

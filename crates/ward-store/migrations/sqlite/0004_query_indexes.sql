@@ -24,6 +24,8 @@ CREATE INDEX findings_peer ON findings(peer_asset_id);
 -- The filters, followed by the default order (severity, then last seen).
 DROP INDEX findings_status;
 CREATE INDEX findings_status ON findings(status, severity_rank, last_seen);
+-- "Open findings, newest first" is the triage view.
+CREATE INDEX findings_status_last_seen ON findings(status, last_seen);
 DROP INDEX findings_kind;
 CREATE INDEX findings_kind ON findings(kind, severity_rank, last_seen);
 CREATE INDEX findings_assignee ON findings(assignee, severity_rank, last_seen);
