@@ -204,7 +204,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         let first_seen = last_seen - rng.below(300) as i64 * NS_PER_DAY;
         let packets = 10 + rng.skewed(50_000_000) as i64;
         let bytes = packets * (60 + rng.below(1400) as i64);
-        // The latest report's asset document, about the size a real one has (peers, protocols,
+        // The latest report's asset document, a plausible one (peers, protocols,
         // the identity's evidence): it makes the assets table as wide as in production.
         let peers: Vec<String> = (0..12).map(|_| format!("\"ip:10.{}.{}.{}\"", rng.below(8), rng.below(256), rng.below(256))).collect();
         let doc = format!(
