@@ -205,7 +205,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         let packets = 10 + rng.skewed(50_000_000) as i64;
         let bytes = packets * (60 + rng.below(1400) as i64);
         // The latest report's asset document, a plausible one (peers, protocols,
-        // the identity's evidence): it makes the assets table as wide as in production.
+        // the identity's evidence): list rows are read wider than their listed columns.
         let peers: Vec<String> = (0..12).map(|_| format!("\"ip:10.{}.{}.{}\"", rng.below(8), rng.below(256), rng.below(256))).collect();
         let doc = format!(
             "{{\"id\":\"ip:{ip}\",\"ips\":[\"{ip}\"],\"hostnames\":[{}],\"protocols\":{{\"server\":[\"dicom\",\"tls\"],\"client\":[\"dns\",\"dhcp\",\"hl7\",\"mqtt\"]}},\
