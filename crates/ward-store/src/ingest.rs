@@ -60,6 +60,28 @@ fn identifiers(a: &Asset) -> Vec<(&'static str, String)> {
     ids
 }
 
+/// Joins the fields of an asset's search text (`asset_search.haystack`): the unit separator,
+/// which no search for a field's text contains, so no match spans two fields.
+pub(crate) const SEARCH_SEPARATOR: char = '\u{1f}';
+
+/// Rewrite the search text of `asset` from its row and identifiers (after any change to its
+/// label, manufacturer, model or identifiers). Lowercased by the database, as the query's
+/// `LOWER(column)` was.
+async fn refresh_search(tx: &mut Transaction<'static, Any>, asset: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO asset_search (asset_id, haystack) \
+         SELECT a.id, LOWER(a.label || $2 || COALESCE(a.manufacturer, '') || $2 || COALESCE(a.model, '') || $2 \
+         || COALESCE((SELECT string_agg(i.value, $2) FROM asset_identifiers i WHERE i.asset_id = a.id), '')) \
+         FROM assets a WHERE a.id = $1 \
+         ON CONFLICT (asset_id) DO UPDATE SET haystack = excluded.haystack",
+    )
+    .bind(asset)
+    .bind(SEARCH_SEPARATOR.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A name for people: a host name, else the device's maker and model, else an address.
 fn label(a: &Asset) -> String {
     if let Some(h) = a.hostnames.first() {
@@ -290,6 +312,7 @@ async fn merge_asset(tx: &mut Transaction<'static, Any>, sensor: i64, a: &Asset)
                     .await?;
                 history(tx, owner, sensor, last, kind, Some(value), None).await?;
                 history(tx, id, sensor, last, kind, None, Some(value)).await?;
+                refresh_search(tx, owner).await?;
             }
             None => {
                 sqlx::query("INSERT INTO asset_identifiers (kind, value, asset_id, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5)")
@@ -306,6 +329,7 @@ async fn merge_asset(tx: &mut Transaction<'static, Any>, sensor: i64, a: &Asset)
             }
         }
     }
+    refresh_search(tx, id).await?;
     Ok((id, created))
 }
 

@@ -118,6 +118,10 @@ async fn identity_across_sensors_and_time(s: Store) {
     assert!(pump_hist.iter().any(|h| h.field == "ip" && h.old_value.as_deref() == Some("10.78.0.31") && h.new_value.is_none()), "{pump_hist:?}");
     let (_, _, new_ids, _) = s.asset(newcomer).await.expect("newcomer");
     assert!(new_ids.iter().any(|(k, v)| k == "ip" && v == "10.78.0.31"));
+    // The search follows the address to its new owner (the search text of both is rewritten).
+    let by_ip = s.assets(&AssetQuery { search: Some("10.78.0.31".into()), ..AssetQuery::default() }).await.expect("search");
+    assert_eq!(by_ip.items.iter().map(|a| a.id).collect::<Vec<_>>(), vec![newcomer]);
+    assert_eq!(by_ip.total, 1);
 
     // A software update.
     let mut updated = r.clone();
