@@ -392,7 +392,7 @@ async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
     let limit = q.get("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(100).min(1000);
     match c.app.audit.recent(limit) {
         Ok(items) => {
-            let v: Vec<serde_json::Value> = items.into_iter().map(|(i, r)| serde_json::json!({ "index": i, "record": r })).collect();
+            let v: Vec<serde_json::Value> = items.into_iter().map(|(i, r)| serde_json::json!({ "index": i, "proved": c.app.audit.proved(i), "record": r })).collect();
             Json(v).into_response()
         }
         Err(e) => internal(&e),

@@ -149,6 +149,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let trail = json(&trail);
     let has = |actor: &str, action: &str, outcome: &str| trail.as_array().expect("trail").iter().any(|e| e["record"]["actor"] == actor && e["record"]["action"] == action && e["record"]["outcome"] == outcome);
     assert!(has("ann.auditor", "finding.resolve", "denied"), "the unauthorized use is in the trail: {trail}");
+    assert!(trail.as_array().expect("trail").iter().all(|e| e["proved"] == true), "every record has an inclusion proof in the ledger's current tree");
     assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
     assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
     // The denial is also a finding for the security team, one per account.
