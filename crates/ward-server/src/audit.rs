@@ -152,7 +152,19 @@ impl LedgerAudit {
     }
 }
 
+/// An identifier as the ledger takes it: visible ASCII without spaces, at most 128 bytes (any
+/// other byte becomes `_`), so that no record is ever refused for its spelling.
+fn ledger_id(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }).take(128).collect();
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
 fn to_entry(r: &AuditRecord) -> ward_ledger::Entry {
+    let action: String = r.action.chars().map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c) { c } else { '_' }).take(64).collect();
+    let reason = r.reason.as_ref().map(|t| t.chars().map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' }).take(256).collect::<String>()).filter(|t| !t.is_empty());
     ward_ledger::Entry {
         time: u64::try_from(r.time_ms).unwrap_or(0),
         actor: ward_ledger::Actor {
@@ -161,17 +173,17 @@ fn to_entry(r: &AuditRecord) -> ward_ledger::Entry {
                 ActorKind::Sensor => ward_ledger::ActorKind::Sensor,
                 ActorKind::System => ward_ledger::ActorKind::System,
             },
-            id: r.actor.clone(),
+            id: ledger_id(&r.actor),
         },
-        action: r.action.clone(),
-        subject: r.subject.clone(),
+        action: if action.is_empty() { "unknown".into() } else { action },
+        subject: ledger_id(&r.subject),
         outcome: match r.outcome {
             Outcome::Success => ward_ledger::Outcome::Success,
             Outcome::Failure => ward_ledger::Outcome::Failure,
             Outcome::Denied => ward_ledger::Outcome::Denied,
         },
         source: r.source.as_deref().and_then(|s| s.parse().ok()),
-        reason: r.reason.clone(),
+        reason,
     }
 }
 
@@ -280,4 +292,33 @@ fn tar_dir(dir: &Path, prefix: &str) -> Result<Vec<u8>, String> {
     }
     out.extend_from_slice(&[0u8; 1024]);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the server's code puts in a record, the ledger takes it: spaces in a subject,
+    /// capitals and spaces in an action, a long or non-ASCII reason are made to fit, never
+    /// refused (a refused record would be a hole in the trail).
+    #[test]
+    fn every_record_fits_the_ledger() {
+        let r = AuditRecord {
+            time_ms: 1,
+            actor_kind: ActorKind::User,
+            actor: "ann auditor".into(),
+            action: "Finding.Resolve now".into(),
+            subject: "user:(first administrator)".into(),
+            outcome: Outcome::Denied,
+            source: Some("local".into()),
+            reason: Some(format!("é{}", "x".repeat(400))),
+        };
+        let e = to_entry(&r);
+        assert!(e.encode().is_ok(), "{e:?}");
+        assert_eq!((e.actor.id.as_str(), e.subject.as_str(), e.action.as_str()), ("ann_auditor", "user:(first_administrator)", "_inding._esolve_now"));
+        assert_eq!(e.reason.as_deref().map(str::len), Some(256));
+        assert!(e.source.is_none());
+        let empty = AuditRecord { actor: String::new(), subject: String::new(), action: String::new(), reason: Some(String::new()), ..r };
+        assert!(to_entry(&empty).encode().is_ok());
+    }
 }

@@ -340,7 +340,7 @@ pub(crate) async fn setup_step(app: &App, source: &str, token: &str, username: &
     match app.store.use_setup_token(&hash).await {
         Ok(true) => {}
         Ok(false) => {
-            app.audit(ActorKind::System, "ward", "auth.setup", "user:(first administrator)", Outcome::Denied, source, Some("invalid, expired or used setup token"));
+            app.audit(ActorKind::System, "ward", "auth.setup", "user:first-administrator", Outcome::Denied, source, Some("invalid, expired or used setup token"));
             return Err(forbidden());
         }
         Err(e) => return Err(Refusal::internal(&e)),

@@ -355,7 +355,7 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
-        app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:(first administrator)", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
+        app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:first-administrator", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));
         eprintln!("ward server: no administrator yet. Within 24 hours, open {scheme}://{addr}/setup#{token}");
         eprintln!("ward server: (or POST /api/v1/setup with this token); it works once and only until the first account exists");
     }

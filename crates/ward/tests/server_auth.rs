@@ -152,6 +152,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert!(trail.as_array().expect("trail").iter().all(|e| e["proved"] == true), "every record has an inclusion proof in the ledger's current tree");
     assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
     assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
+    assert!(has("ward", "auth.setup_link", "success") && has("ward", "auth.setup", "denied"), "the setup link and the forged token are in the trail");
     // The denial is also a finding for the security team, one per account.
     let mut raised = Value::Null;
     for _ in 0..50 {
