@@ -183,6 +183,29 @@ async function flow() {
     await ctx.close();
   }
 
+  // An API token for a script: made on the tokens page with one scope, shown once; it reads
+  // findings with no cookie, is refused what its scope lacks, and is refused once revoked there.
+  await page.click("header nav a[href='/tokens']");
+  await page.waitForURL(/\/tokens$/);
+  await page.fill("#new-token input[name=label]", "nightly report");
+  await page.check("#new-token input[name='scope.finding.read']");
+  await Promise.all([page.waitForLoadState("load"), page.click("#new-token button[type=submit]")]);
+  const apiToken = (await page.textContent("#new-token-value")).trim();
+  check(apiToken.startsWith("ward_a_"), "the tokens page makes an API token and shows it once");
+  {
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+    const auth = { headers: { Authorization: `Bearer ${apiToken}` } };
+    check((await ctx.request.get(`${URL_}/api/v1/findings?limit=1`, auth)).status() === 200, "the token reads findings without a session");
+    check((await ctx.request.get(`${URL_}/api/v1/assets?limit=1`, auth)).status() === 403, "the token is refused what its scope lacks");
+    await page.goto(`${URL_}/tokens`);
+    const tokenRow = page.locator("#api-tokens tbody tr", { hasText: "nightly report" });
+    check((await tokenRow.textContent()).includes("active"), "the token is listed, active, with its label");
+    await Promise.all([page.waitForURL(/done=/), tokenRow.locator("form[action$='/revoke'] button").click()]);
+    check((await page.locator("#api-tokens tbody tr", { hasText: "nightly report" }).textContent()).includes("revoked"), "the token is revoked from its page");
+    check((await ctx.request.get(`${URL_}/api/v1/findings?limit=1`, auth)).status() === 401, "a revoked token is refused");
+    await ctx.close();
+  }
+
   // Another open finding for the auditor to try.
   await page.goto(`${URL_}/findings?status=open`);
   const other = (await page.locator("#findings tbody tr[data-status=open]").first().getAttribute("id")).replace("finding-", "");

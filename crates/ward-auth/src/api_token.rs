@@ -109,6 +109,12 @@ pub fn mint(rng: &dyn RandomSource, owner: &str, owner_role: Role, scopes: BTree
     if scopes.iter().any(|s| !allowed(owner_role, s.action, s.resource)) {
         return Err(AuthError::Invalid("a token cannot do more than its owner's role allows"));
     }
+    // What a browser session may only do right after its owner re-authenticated (account and
+    // sensor changes, accepting a risk) is a person's act, never a script's. Exports are the
+    // exception: the token's owner granted that scope explicitly, at a fresh sign-in.
+    if scopes.iter().any(|s| s.action != Action::Export && crate::rbac::requires_reauth(s.action, s.resource)) {
+        return Err(AuthError::Invalid("a token cannot hold a scope that needs a person's re-authentication (accounts, sensors, settings, accepting a risk)"));
+    }
     if !(1..=MAX_LIFETIME).contains(&lifetime) {
         return Err(AuthError::Invalid("a token lives between one second and 365 days"));
     }
@@ -240,6 +246,10 @@ mod tests {
         assert!(bad(Role::Clinician, &[(Action::Export, Resource::Asset)], 60).is_some(), "beyond the role");
         assert!(bad(Role::Administrator, &[(Action::Create, Resource::Token)], 60).is_some(), "tokens on tokens");
         assert!(bad(Role::Administrator, &[], 60).is_some(), "no scope");
+        assert!(bad(Role::Administrator, &[(Action::Create, Resource::User)], 60).is_some(), "account changes are a person's act");
+        assert!(bad(Role::Administrator, &[(Action::AcceptRisk, Resource::Finding)], 60).is_some(), "so is accepting a risk");
+        assert!(bad(Role::Administrator, &[(Action::Update, Resource::Sensor)], 60).is_some());
+        assert!(bad(Role::SecurityAnalyst, &[(Action::Export, Resource::Finding), (Action::Acknowledge, Resource::Finding)], 60).is_none(), "exports and triage may be automated");
         assert!(bad(Role::Administrator, &[(Action::Read, Resource::Asset)], 0).is_some());
         assert!(bad(Role::Administrator, &[(Action::Read, Resource::Asset)], MAX_LIFETIME + 1).is_some());
         assert!(bad(Role::Administrator, &[(Action::Read, Resource::Asset)], MAX_LIFETIME).is_none());

@@ -137,6 +137,9 @@ pub struct Principal {
     pub last_auth_at: i64,
     /// The client's address.
     pub source: String,
+    /// Set when the request came with an automation token instead of a browser session: what
+    /// the token may do is also bounded by its scopes.
+    pub token: Option<crate::tokens::AutomationGrant>,
 }
 
 /// RFC 9457 problem details (shared with the rest of the server).
@@ -203,8 +206,13 @@ impl App {
     }
 
     /// The signed-in person behind a request, or the response refusing it. A browser session
-    /// must carry its CSRF token (`X-CSRF-Token`) on every method but GET and HEAD.
+    /// must carry its CSRF token (`X-CSRF-Token`) on every method but GET and HEAD; a request
+    /// with an `Authorization` header is judged by its automation token alone (no cookie, so no
+    /// CSRF: a browser never adds that header to a forged request).
     pub(crate) async fn principal(&self, method: &Method, headers: &HeaderMap, peer: SocketAddr) -> Result<Principal, Response> {
+        if let Some(auth) = headers.get(header::AUTHORIZATION) {
+            return self.token_principal(auth.as_bytes(), peer).await.map_err(Refusal::into_problem);
+        }
         let csrf = if matches!(*method, Method::GET | Method::HEAD) { None } else { Some(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("")) };
         self.session_principal(headers, peer, csrf).await.map_err(Refusal::into_problem)
     }
@@ -242,7 +250,51 @@ impl App {
         if let Err(e) = self.store.touch_session(&hash).await {
             return Err(Refusal::internal(&e));
         }
-        Ok(Principal { user_id: user.id, username: user.username, role, care_unit: user.care_unit, last_auth_at: times.last_auth_at, source: peer.ip().to_string() })
+        Ok(Principal { user_id: user.id, username: user.username, role, care_unit: user.care_unit, last_auth_at: times.last_auth_at, source: peer.ip().to_string(), token: None })
+    }
+
+    /// The person an automation token acts for. Every use is in the audit trail, and so is
+    /// every refusal, with the reason (the client is only told "invalid token"): a malformed,
+    /// unknown, expired or revoked token, a sensor's token on a person's endpoint, or an owner
+    /// who has been disabled.
+    async fn token_principal(&self, auth: &[u8], peer: SocketAddr) -> Result<Principal, Refusal> {
+        let source = peer.ip().to_string();
+        let invalid = |why: &str, public: Option<&str>| {
+            let subject = public.map_or_else(|| "token".to_string(), |p| format!("token:{p}"));
+            self.audit(ActorKind::User, "(unknown)", "auth.token", &subject, Outcome::Denied, &source, Some(why));
+            Refusal::Problem(StatusCode::UNAUTHORIZED, "Unauthorized", "invalid token".into())
+        };
+        let value = std::str::from_utf8(auth).unwrap_or("");
+        let Some(bearer) = value.get(..7).filter(|s| s.eq_ignore_ascii_case("bearer ")).map(|_| value[7..].trim()) else {
+            return Err(invalid("not a bearer token", None));
+        };
+        if bearer.starts_with("ward_s_") {
+            return Err(invalid("a sensor's token used on a person's endpoint", None));
+        }
+        let (verdict, public) = match crate::tokens::verify_automation(&self.store, bearer).await {
+            Ok(v) => v,
+            Err(e) => return Err(Refusal::internal(&e)),
+        };
+        let grant = match verdict {
+            Ok(g) => g,
+            Err(r) => {
+                let why = match r {
+                    ward_auth::api_token::TokenRefusal::Malformed => "malformed token",
+                    ward_auth::api_token::TokenRefusal::Expired => "expired token",
+                    ward_auth::api_token::TokenRefusal::Revoked => "revoked token",
+                    _ => "unknown token",
+                };
+                return Err(invalid(why, public.as_deref()));
+            }
+        };
+        let user = match self.store.user(grant.owner_id).await {
+            Ok(Some(u)) if !u.disabled => u,
+            Ok(_) => return Err(invalid("the token's owner is disabled or gone", Some(&grant.public_id))),
+            Err(e) => return Err(Refusal::internal(&e)),
+        };
+        let Some(role) = Role::parse(&user.role) else { return Err(invalid("the token's owner has no known role", Some(&grant.public_id))) };
+        self.audit(ActorKind::User, &user.username, "auth.token", &format!("token:{}", grant.public_id), Outcome::Success, &source, None);
+        Ok(Principal { user_id: user.id, username: user.username, role, care_unit: user.care_unit, last_auth_at: 0, source, token: Some(grant) })
     }
 
     /// The CSRF token of the request's session (for forms), or an empty string without one.
@@ -258,7 +310,17 @@ impl App {
 
     /// [`App::authorize`] for every front end: the refusal as a value.
     pub(crate) fn permit(&self, p: &Principal, action: Action, resource: Resource, subject: &str) -> Result<(), Refusal> {
-        if ward_auth::allowed(p.role, action, resource) {
+        let role_allows = ward_auth::allowed(p.role, action, resource);
+        if let Some(t) = &p.token
+            && role_allows
+            && !t.scopes.contains(&ward_auth::api_token::Scope { action, resource })
+        {
+            let what = format!("{}.{}", resource.as_str(), action.as_str());
+            self.audit(ActorKind::User, &p.username, &what, subject, Outcome::Denied, &p.source, Some(&format!("token {} has no {what} scope", t.public_id)));
+            self.raise_unauthorized_use(&p.username, p.role.as_str(), action.as_str(), resource.as_str(), &p.source);
+            return Err(Refusal::Forbidden(format!("this token may not {} {}", action.as_str(), resource.as_str())));
+        }
+        if role_allows {
             return Ok(());
         }
         let what = format!("{}.{}", resource.as_str(), action.as_str());
@@ -274,8 +336,10 @@ impl App {
     }
 
     /// [`App::require_fresh`] with the refusal as a value.
+    /// An automation token passes: it can only hold such a scope for exports, which its owner
+    /// granted explicitly at a fresh sign-in ([`ward_auth::api_token::mint`]).
     pub(crate) fn fresh(&self, p: &Principal, what: &str) -> Result<(), Refusal> {
-        if ward_auth::session::reauth_fresh(now_s(), p.last_auth_at) {
+        if p.token.is_some() || ward_auth::session::reauth_fresh(now_s(), p.last_auth_at) {
             return Ok(());
         }
         self.audit(ActorKind::User, &p.username, what, "session", Outcome::Denied, &p.source, Some("re-authentication required"));
@@ -669,6 +733,9 @@ pub(crate) async fn logout(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
         Ok(p) => p,
         Err(r) => return r,
     };
+    if p.token.is_some() {
+        return problem(StatusCode::FORBIDDEN, "Forbidden", "a token has no session to end: revoke it instead (DELETE /api/v1/tokens/{id})");
+    }
     let everywhere = q.get("everywhere").is_some_and(|v| v == "1");
     match sign_out(&app, &p, &headers, everywhere).await {
         Ok(()) => with_cookie(StatusCode::NO_CONTENT.into_response(), &ward_auth::session::clear_session_cookie()),
@@ -712,6 +779,9 @@ pub(crate) async fn reauth(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
         Ok(p) => p,
         Err(r) => return r,
     };
+    if p.token.is_some() {
+        return problem(StatusCode::FORBIDDEN, "Forbidden", "re-authentication is for a person's browser session, not a token");
+    }
     match reauth_step(&app, &p, &headers, &b.password, &b.code).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r.into_problem(),

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod metrics;
 mod tls;
 pub mod tokens;
+mod token_api;
 pub mod uplink;
 mod web;
 
@@ -312,6 +313,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/ledger/export", get(ledger_export))
         .merge(api::routes())
+        .merge(token_api::routes())
         .merge(web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))

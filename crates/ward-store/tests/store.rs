@@ -321,4 +321,11 @@ async fn sensor_tokens_are_listed_without_their_hash(s: Store) {
     assert_eq!(ids, ["00000000000000a2", "00000000000000a1", "00000000000000b1"]);
     assert!(list[1].revoked_at.is_some() && list[0].revoked_at.is_none());
     assert!(list[2].last_used_at.is_some() && list[0].last_used_at.is_none());
+    // An automation token keeps its scopes and label, and is listed with its owner's only.
+    s.create_scoped_token("00000000000000d1", "hash-d1", "automation", "7", Some("finding.read finding.acknowledge"), Some("ticketing"), far).await.expect("token");
+    let mine = s.tokens_of("automation", "7").await.expect("list");
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].scopes.as_deref(), mine[0].label.as_deref()), (Some("finding.read finding.acknowledge"), Some("ticketing")));
+    assert_eq!(s.token("00000000000000d1").await.expect("get").expect("exists").scopes.as_deref(), Some("finding.read finding.acknowledge"));
+    assert!(s.tokens_of("automation", "someone-else").await.expect("list").is_empty());
 }

@@ -4,7 +4,9 @@
 //! once; the role policy is enforced on the API (an auditor may read but not acknowledge, and
 //! the denial lands in the audit trail); CSRF tokens are required on changes; repeated wrong
 //! passwords lock the account with the same message as any other failure; sign-out everywhere
-//! ends every session; no password, code or session id is ever written to the trail or log.
+//! ends every session; automation tokens act within their scopes and their owner's role, are
+//! refused once revoked, and every use and refusal is audited; no password, code, token or
+//! session id is ever written to the trail or log.
 
 mod common;
 // The store's database helpers: a fresh PostgreSQL database on the local server or on a
@@ -130,6 +132,45 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(st, 200);
     assert!(csv.starts_with("id,kind,severity,status"), "{csv}");
 
+    // Automation: the administrator makes a token that may read and acknowledge findings and
+    // nothing else. Scopes on tokens, on accounts or unknown ones are refused.
+    let mk = |body: &str| s.curl(&jar, "POST", "/api/v1/tokens", &[&with_csrf], Some(body));
+    for bad in [r#"{"label":"x","scopes":["token.create"]}"#, r#"{"label":"x","scopes":["user.create"]}"#, r#"{"label":"x","scopes":["finding.fly"]}"#, r#"{"label":"x","scopes":[]}"#, r#"{"label":"","scopes":["finding.read"]}"#, r#"{"label":"x","scopes":["finding.read"],"days":400}"#] {
+        assert_eq!(mk(bad).0, 422, "{bad}");
+    }
+    let (st, body) = mk(r#"{"label":"ticketing","scopes":["finding.read","finding.acknowledge"],"days":30}"#);
+    assert_eq!(st, 201, "{body}");
+    let made = json(&body);
+    let auto = made["token"].as_str().expect("token").to_string();
+    let auto_id = made["id"].as_str().expect("id").to_string();
+    assert!(auto.starts_with("ward_a_") && auto.contains(&auto_id));
+    let bearer = format!("Authorization: Bearer {auto}");
+    // Used without any cookie or CSRF token: reads and acknowledges within its scopes...
+    let (st, body) = s.curl(&anon, "GET", "/api/v1/findings?status=open&limit=1", &[&bearer], None);
+    assert_eq!(st, 200, "{body}");
+    let fid2 = json(&body)["items"][0]["id"].as_i64().expect("an open finding");
+    assert_eq!(s.curl(&anon, "POST", &format!("/api/v1/findings/{fid2}/acknowledge"), &[&bearer], None).0, 204);
+    // ...and nothing else, though its owner's role would allow it: a denial, audited and raised.
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/assets", &[&bearer], None).0, 403, "no asset.read scope");
+    assert_eq!(s.curl(&anon, "POST", &format!("/api/v1/findings/{fid2}/resolve"), &[&bearer], None).0, 403, "no finding.resolve scope");
+    assert_eq!(s.curl(&anon, "POST", "/api/v1/tokens", &[&bearer], Some(r#"{"label":"y","scopes":["finding.read"]}"#)).0, 403, "a token makes no tokens");
+    assert_eq!(s.curl(&anon, "POST", "/api/v1/logout?everywhere=1", &[&bearer], None).0, 403, "a token cannot sign its owner out");
+    // A sensor's token on a person's endpoint, a forged token and a malformed header: 401.
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/findings", &[&format!("Authorization: Bearer {sensor}")], None).0, 401);
+    let forged = format!("{}{}", &auto[..auto.len() - 4], if auto.ends_with("AAAA") { "BBBB" } else { "AAAA" });
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/findings", &[&format!("Authorization: Bearer {forged}")], None).0, 401);
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/findings", &["Authorization: Basic YWRtaW46YWRtaW4="], None).0, 401);
+    // Its owner sees it, used, and revokes it: then it is refused.
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/tokens", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let listed = json(&body);
+    let mine = listed.as_array().expect("list").iter().find(|t| t["id"] == auto_id.as_str()).expect("listed").clone();
+    assert_eq!((mine["state"].as_str(), mine["owner"].as_str(), mine["label"].as_str()), (Some("active"), Some("admin"), Some("ticketing")), "{mine}");
+    assert!(mine["last_used_at"].as_i64().is_some() && !body.contains(&auto[24..]), "{mine}");
+    assert_eq!(s.curl(&jar, "DELETE", &format!("/api/v1/tokens/{auto_id}"), &[&with_csrf], None).0, 204);
+    assert_eq!(s.curl(&jar, "DELETE", &format!("/api/v1/tokens/{auto_id}"), &[&with_csrf], None).0, 404, "already revoked");
+    assert_eq!(s.curl(&anon, "GET", "/api/v1/findings", &[&bearer], None).0, 401, "revoked");
+
     // An auditor: made by the administrator (fresh sign-in), enrols at first sign-in, reads
     // everything including the trail, and may not acknowledge: 403, audited as a denial.
     let new_user = format!(r#"{{"username":"ann.auditor","role":"auditor","password":"{AUDITOR_PW}"}}"#);
@@ -153,19 +194,23 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert!(has("admin", "finding.acknowledge", "success") && has("admin", "export", "success") && has("admin", "user.create", "success"));
     assert!(has("(unknown)", "auth.sign_in", "failure"), "the failed sign-in as 'admin' before any account existed");
     assert!(has("ward", "auth.setup_link", "success") && has("ward", "auth.setup", "denied"), "the setup link and the forged token are in the trail");
-    // The denial is also a finding for the security team, one per account.
+    assert!(has("admin", "auth.token", "success") && has("admin", "asset.read", "denied") && has("admin", "token.create", "success") && has("admin", "token.revoke", "success"), "every token use and denial");
+    let denied_tokens = trail.as_array().expect("trail").iter().filter(|e| e["record"]["action"] == "auth.token" && e["record"]["outcome"] == "denied").count();
+    assert!(denied_tokens >= 4, "the sensor's token, the forged one, the Basic header and the revoked one: {denied_tokens}");
+    // The denials are also findings for the security team, one per account.
     let mut raised = Value::Null;
+    let of = |v: &Value, account: &str| v["items"].as_array().and_then(|i| i.iter().find(|f| f["evidence"]["account"] == account).cloned()).unwrap_or(Value::Null);
     for _ in 0..50 {
         let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?kind=unauthorized-use", &[], None);
         assert_eq!(st, 200);
         raised = json(&body);
-        if raised["total"].as_u64() == Some(1) && raised["items"][0]["occurrences"].as_i64() == Some(2) {
+        if raised["total"].as_u64() == Some(2) && of(&raised, "ann.auditor")["occurrences"].as_i64() == Some(2) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    assert_eq!(raised["items"][0]["evidence"]["account"], "ann.auditor", "{raised}");
-    assert_eq!(raised["items"][0]["occurrences"].as_i64(), Some(2), "two denials, one finding: {raised}");
+    assert_eq!(of(&raised, "ann.auditor")["occurrences"].as_i64(), Some(2), "two denials, one finding: {raised}");
+    assert!(of(&raised, "admin")["occurrences"].as_i64() >= Some(3), "the token's three attempts beyond its scopes: {raised}");
 
     // The auditor downloads the ledger; it verifies offline with its public key alone, and a
     // changed byte is found and named.
@@ -239,7 +284,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     // The trail (the ledger's entries) and the log hold names and reasons, never a secret.
     let log: String = s.log.try_iter().collect::<Vec<_>>().join("\n");
     let audit = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
-    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf] {
+    for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf, &auto[24..]] {
         assert!(!audit.contains(secret) && !log.contains(secret), "a secret leaked into the trail or the log");
     }
     assert!(audit.contains("account locked after repeated failures"));

@@ -24,6 +24,7 @@
 pub(crate) mod html;
 mod pages;
 mod signin;
+mod tokens;
 
 use crate::App;
 use crate::auth::{Principal, Refusal};
@@ -56,6 +57,8 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/findings/{id}/{action}", post(pages::finding_action))
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/sensors", get(pages::sensors))
+        .route("/tokens", get(tokens::tokens).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit))
 }
 
@@ -91,12 +94,13 @@ fn nav(viewer: Option<&Viewer>) -> Html {
     html!(h, "<header><a class=\"brand\" href=\"/\">Ward</a>");
     if let Some(v) = viewer {
         html!(h, "<nav>");
-        let links: [(&str, &str, Resource); 6] = [
+        let links: [(&str, &str, Resource); 7] = [
             ("/", "Dashboard", Resource::Asset),
             ("/assets", "Inventory", Resource::Asset),
             ("/findings", "Findings", Resource::Finding),
             ("/users", "Users", Resource::User),
             ("/sensors", "Sensors", Resource::Sensor),
+            ("/tokens", "API tokens", Resource::Token),
             ("/audit", "Audit trail", Resource::Audit),
         ];
         for (href, label, res) in links {
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn refusals_are_pages() {
         let v = Viewer {
-            p: Principal { user_id: 1, username: "ann<b>".into(), role: ward_auth::Role::Auditor, care_unit: None, last_auth_at: 0, source: "127.0.0.1".into() },
+            p: Principal { user_id: 1, username: "ann<b>".into(), role: ward_auth::Role::Auditor, care_unit: None, last_auth_at: 0, source: "127.0.0.1".into(), token: None },
             csrf: "tok\"en".into(),
         };
         let (st, loc, _) = body(refused(Refusal::Unauthorized, None, "/"));

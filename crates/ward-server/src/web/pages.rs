@@ -688,7 +688,7 @@ pub(crate) async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): 
 }
 
 /// `GET /sensors`: how to connect a sensor.
-pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Params) -> Response {
     let v = match viewer(&app, &headers, peer, Action::Read, Resource::Sensor, "sensors").await {
         Ok(v) => v,
         Err(r) => return r,
@@ -699,18 +699,16 @@ pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
     };
     let now = ward_store::now();
     let mut b = Html::new();
-    html!(b, "<table class=\"list\" id=\"tokens\"><thead><tr><th>Sensor</th><th>Token id</th><th>Made</th><th>Expires</th><th>Last used</th><th>State</th></tr></thead><tbody>");
+    if let Some(d) = q.get("done") {
+        html!(b, "<p class=\"notice\" role=\"status\">{}.</p>", d);
+    }
+    let may_revoke = ward_auth::allowed(v.p.role, Action::Delete, Resource::Sensor);
+    html!(b, "<table class=\"list\" id=\"tokens\"><thead><tr><th>Sensor</th><th>Token id</th><th>Made</th><th>Expires</th><th>Last used</th><th>State</th><th></th></tr></thead><tbody>");
     for t in &tokens {
-        let state = if t.revoked_at.is_some() {
-            "revoked"
-        } else if t.expires_at <= now {
-            "expired"
-        } else {
-            "active"
-        };
+        let state = crate::token_api::state_of(t, now);
         html!(
             b,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
             t.subject,
             t.public_id,
             when(t.created_at),
@@ -718,16 +716,25 @@ pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
             t.last_used_at.map_or_else(|| "never".to_string(), when),
             state
         );
+        if may_revoke && state == "active" {
+            html!(
+                b,
+                "<form method=\"post\" action=\"/tokens/{}/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"/sensors\"><button type=\"submit\">Revoke</button></form>",
+                t.public_id,
+                v.csrf
+            );
+        }
+        html!(b, "</td></tr>");
     }
     if tokens.is_empty() {
-        html!(b, "<tr><td colspan=\"6\">no sensor token yet</td></tr>");
+        html!(b, "<tr><td colspan=\"7\">no sensor token yet</td></tr>");
     }
     html!(b, "</tbody></table><h2>Connecting a sensor</h2>");
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("SERVER:PORT");
     let scheme = if app.https { "https" } else { "http" };
     html!(
         b,
-        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor -i INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. Revoking a token from this page is not built yet.</p>",
+        "<p>A sensor uploads its reports with a token of its own. Tokens are made on the server's machine, by its operator, and shown once:</p><pre><code>ward server token create --sensor NAME --data-dir DATA_DIR &gt; NAME.token\nchmod 600 NAME.token</code></pre><p>Then, on the sensor:</p><pre><code>ward sensor -i INTERFACE --upload {}://{} --token-file NAME.token --server-pin SHA256_OF_THE_CERTIFICATE</code></pre><p>The certificate's fingerprint is printed by <code>ward server</code> when it starts. A sensor's reports are recognised by the token's sensor name, never by what the report says. An administrator revokes a sensor's token here (after confirming their password and code); the sensor's next upload is refused.</p>",
         scheme,
         host
     );
