@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tshark tcpdump dnsmasq-base busybox-static iproute2 util-linux python3 python3-jsonschema python3-yaml
+packages=(tshark tcpdump dnsmasq-base busybox-static iproute2 util-linux python3 python3-jsonschema python3-yaml python3-venv
           dcmtk mosquitto mosquitto-clients openssl bind9-dnsutils postgresql curl chromium)
 missing=()
 for p in "${packages[@]}"; do
@@ -31,5 +31,15 @@ fi
 # playwright-core for tests/e2e, pinned by its package-lock.json; no browser download (the
 # test uses Debian's /usr/bin/chromium).
 (cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
+
+# schemathesis (PyPI) attacks the API through its OpenAPI document (crates/ward/tests/api_schema.rs),
+# from a virtual environment of its own under target/, pinned.
+SCHEMATHESIS=4.32.5
+venv=target/schemathesis-venv
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS"
+fi
+export PATH="$PWD/$venv/bin:$PATH"
 
 cargo test --workspace --locked "$@"

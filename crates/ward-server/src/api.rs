@@ -50,8 +50,17 @@ fn bad(detail: &str) -> Response {
 }
 
 fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> {
-    let limit = q.get("limit").map(|v| v.parse::<u32>()).transpose().map_err(|_| bad("limit: a number"))?.unwrap_or(50);
-    let offset = q.get("offset").map(|v| v.parse::<u64>()).transpose().map_err(|_| bad("offset: a number"))?.unwrap_or(0);
+    let max = ward_store::MAX_PAGE;
+    let limit = match q.get("limit").map(|v| v.parse::<u32>()) {
+        None => 50,
+        Some(Ok(l)) if l <= max => l,
+        Some(_) => return Err(bad(&format!("limit: 0 to {max} (0 means the default, 50)"))),
+    };
+    let offset = match q.get("offset").map(|v| v.parse::<i64>().ok().and_then(|o| u64::try_from(o).ok())) {
+        None => 0,
+        Some(Some(o)) => o,
+        Some(None) => return Err(bad("offset: 0 to 9223372036854775807")),
+    };
     let descending = match q.get("order").map(String::as_str) {
         None | Some("desc") => true,
         Some("asc") => false,
@@ -84,6 +93,9 @@ pub(crate) fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery,
     };
     let min_severity = q.get("min_severity").map(|s| serde_json::from_value(serde_json::Value::String(s.clone()))).transpose().map_err(|_| bad("min_severity: info, low, medium, high or critical"))?;
     let asset = q.get("asset").map(|v| v.parse::<i64>()).transpose().map_err(|_| bad("asset: an asset id"))?;
+    if q.get("status").is_some_and(|s| !["open", "acknowledged", "resolved", "accepted_risk"].contains(&s.as_str())) {
+        return Err(bad("status: open, acknowledged, resolved or accepted_risk"));
+    }
     Ok(FindingQuery { status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset })
 }
 
@@ -155,7 +167,7 @@ pub(crate) struct ActionBody {
     #[serde(default)]
     pub(crate) reason: Option<String>,
     /// Unix seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json_int::option_i64")]
     pub(crate) until: Option<i64>,
     #[serde(default)]
     pub(crate) assignee: Option<String>,
@@ -211,9 +223,17 @@ async fn finding_action(
     method: Method,
     headers: HeaderMap,
     Path((id, verb)): Path<(i64, String)>,
-    body: Option<Json<ActionBody>>,
+    body: Option<Json<serde_json::Value>>,
 ) -> Response {
-    let b = body.map(|Json(b)| b).unwrap_or_default();
+    // An object or no body at all (serde would also take a struct's fields from an array).
+    let b = match body.map(|Json(v)| v) {
+        None => ActionBody::default(),
+        Some(v @ serde_json::Value::Object(_)) => match serde_json::from_value::<ActionBody>(v) {
+            Ok(b) => b,
+            Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", &format!("the body: {e}")),
+        },
+        Some(_) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"),
+    };
     let Some((policy_action, action)) = finding_verb(&verb, &b) else {
         return problem(StatusCode::NOT_FOUND, "Not found", "actions: acknowledge, resolve, reopen, accept-risk, assign, comment");
     };
@@ -373,7 +393,7 @@ pub(crate) async fn create_account(app: &App, p: &Principal, b: &NewUser) -> Res
     }
 }
 
-async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<NewUser>) -> Response {
+async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, crate::Body(b): crate::Body<NewUser>) -> Response {
     let p = match app.principal(&method, &headers, peer).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -389,7 +409,11 @@ async fn audit(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
         Ok(c) => c,
         Err(r) => return r,
     };
-    let limit = q.get("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(100).min(1000);
+    let limit = match q.get("limit").map(|v| v.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => return bad("limit: 1 to 1000"),
+    };
     match c.app.audit.recent(limit) {
         Ok(items) => {
             let v: Vec<serde_json::Value> = items.into_iter().map(|(i, r)| serde_json::json!({ "index": i, "proved": c.app.audit.proved(i), "record": r })).collect();

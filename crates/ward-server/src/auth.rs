@@ -421,7 +421,7 @@ pub(crate) async fn setup_step(app: &App, source: &str, token: &str, username: &
 }
 
 /// `POST /api/v1/setup`: the first administrator, with the token the server printed.
-pub(crate) async fn setup(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<SetupBody>) -> Response {
+pub(crate) async fn setup(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, crate::Body(b): crate::Body<SetupBody>) -> Response {
     match setup_step(&app, &peer.ip().to_string(), &b.token, &b.username, &b.password).await {
         Ok(token) => with_cookie(json(StatusCode::OK, serde_json::json!({ "next": "enrol" })), &ward_auth::session::session_cookie(&token)),
         Err(r) => r.into_problem(),
@@ -502,7 +502,7 @@ pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, p
 
 /// `POST /api/v1/login`: the password. Answers `{"next": "totp"}` or `{"next": "enrol"}`
 /// with a session cookie that can do nothing but the second step.
-pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(b): Json<LoginBody>) -> Response {
+pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, crate::Body(b): crate::Body<LoginBody>) -> Response {
     match password_step(&app, peer, &b.username, &b.password).await {
         Ok((token, next)) => {
             let next = if next == NextStep::Totp { "totp" } else { "enrol" };
@@ -644,7 +644,7 @@ pub(crate) async fn enrol_confirm(app: &App, token: &SessionToken, user: &ward_s
 
 /// `POST /api/v1/login/enrol`: confirm the new factor with a first code; answers the ten
 /// recovery codes (shown once) and completes the sign-in.
-pub(crate) async fn enrol_finish(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(b): Json<CodeBody>) -> Response {
+pub(crate) async fn enrol_finish(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, crate::Body(b): crate::Body<CodeBody>) -> Response {
     let source = peer.ip().to_string();
     let (token, user) = match pending(&app, &headers).await {
         Ok(x) => x,
@@ -698,7 +698,7 @@ pub(crate) async fn second_factor_step(app: &App, token: &SessionToken, user: &w
 
 /// `POST /api/v1/login/totp`: the second factor, a TOTP code (each accepted once) or a
 /// recovery code (each usable once).
-pub(crate) async fn second_factor(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(b): Json<CodeBody>) -> Response {
+pub(crate) async fn second_factor(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, crate::Body(b): crate::Body<CodeBody>) -> Response {
     let source = peer.ip().to_string();
     let (token, user) = match pending(&app, &headers).await {
         Ok(x) => x,
@@ -774,7 +774,7 @@ pub(crate) async fn reauth_step(app: &App, p: &Principal, headers: &HeaderMap, p
 }
 
 /// `POST /api/v1/reauth`: password and a fresh code again, before a sensitive action.
-pub(crate) async fn reauth(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<ReauthBody>) -> Response {
+pub(crate) async fn reauth(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, crate::Body(b): crate::Body<ReauthBody>) -> Response {
     let p = match app.principal(&method, &headers, peer).await {
         Ok(p) => p,
         Err(r) => return r,

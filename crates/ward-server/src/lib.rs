@@ -271,6 +271,78 @@ async fn ledger_export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectIn
     }
 }
 
+/// A JSON request body that must be an object: `Json<T>` alone would also fill a struct's
+/// fields, in order, from an array (serde's sequence form), which no client means.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        if !v.is_object() {
+            return Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"));
+        }
+        serde_json::from_value(v).map(Body).map_err(|e| problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", &format!("the body: {e}")))
+    }
+}
+
+/// JSON integers that may arrive written as floats (`162.0` is an integer to JSON Schema, and
+/// to the OpenAPI document): accepted when the value is whole and in range, refused otherwise.
+pub(crate) mod json_int {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn whole(v: &serde_json::Value) -> Option<i128> {
+        match v {
+            serde_json::Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).or_else(|| {
+                let f = n.as_f64()?;
+                // Within ±2^63 (exclusive) every whole f64 converts exactly.
+                (f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775_808e18).then_some(f as i128)
+            }),
+            _ => None,
+        }
+    }
+
+    /// An optional `i64`.
+    pub(crate) fn option_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<serde_json::Value>::deserialize(d)? {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => whole(&v).and_then(|n| i64::try_from(n).ok()).map(Some).ok_or_else(|| D::Error::custom("expected a whole number of at most 64 bits")),
+        }
+    }
+
+    /// A `u32`.
+    pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        whole(&v).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| D::Error::custom("expected a whole number from 0 to 4294967295"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[derive(serde::Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "super::option_i64")]
+            until: Option<i64>,
+            #[serde(default, deserialize_with = "super::u32")]
+            days: u32,
+        }
+
+        /// Whole floats are integers; fractions, out-of-range values and other types are not.
+        #[test]
+        fn whole_numbers_in_any_spelling() {
+            let t = |s: &str| serde_json::from_str::<T>(s).map(|t| (t.until, t.days)).ok();
+            assert_eq!(t(r#"{"until": 5, "days": 162.0}"#), Some((Some(5), 162)));
+            assert_eq!(t(r#"{"until": 1.7e9}"#), Some((Some(1_700_000_000), 0)));
+            assert_eq!(t(r#"{"until": null}"#), Some((None, 0)));
+            assert_eq!(t(r#"{"days": 1.5}"#), None);
+            assert_eq!(t(r#"{"days": -1}"#), None);
+            assert_eq!(t(r#"{"days": 4294967296}"#), None);
+            assert_eq!(t(r#"{"until": 8.17e31}"#), None);
+            assert_eq!(t(r#"{"until": "5"}"#), None);
+        }
+    }
+}
+
 async fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "Not found", "no such resource")
 }
@@ -282,9 +354,31 @@ async fn metrics_mw(State(app): State<Arc<App>>, req: axum::extract::Request, ne
     r
 }
 
+/// The API answers every error as problem+json: a request the framework's extractors refuse
+/// (a body that is not JSON or not of the right shape, a wrong content type, a path or query
+/// value of the wrong type) comes back from them as plain text, and is rewrapped here with its
+/// status and message.
+async fn as_problem(r: Response) -> Response {
+    let plain = r.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !r.status().is_client_error() || !plain {
+        return r;
+    }
+    let status = r.status();
+    let text = match axum::body::to_bytes(r.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let title = status.canonical_reason().unwrap_or("Bad request");
+    problem(status, title, if text.is_empty() { title } else { &text })
+}
+
 /// Security headers on every response.
 async fn headers_mw(State(app): State<Arc<App>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
     let mut r = next.run(req).await;
+    if api {
+        r = as_problem(r).await;
+    }
     let h = r.headers_mut();
     // The strictest policy, unless a web page set its own (same-origin CSS, script and forms).
     if !h.contains_key("content-security-policy") {

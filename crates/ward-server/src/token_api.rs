@@ -131,7 +131,7 @@ async fn list(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socket
 pub(crate) struct NewToken {
     label: String,
     scopes: Vec<String>,
-    #[serde(default = "default_days")]
+    #[serde(default = "default_days", deserialize_with = "crate::json_int::u32")]
     days: u32,
 }
 
@@ -139,7 +139,7 @@ fn default_days() -> u32 {
     90
 }
 
-async fn create(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Json(b): Json<NewToken>) -> Response {
+async fn create(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, crate::Body(b): crate::Body<NewToken>) -> Response {
     let p = match app.principal(&method, &headers, peer).await {
         Ok(p) => p,
         Err(r) => return r,
