@@ -183,6 +183,15 @@ async function flow() {
     await ctx.close();
   }
 
+  // The administrator changes the newcomer's role through the row's form.
+  {
+    await page.goto(`${URL_}/users`);
+    const urow = page.locator("#users tbody tr", { hasText: newcomer.user });
+    await urow.locator("select[name=role]").selectOption("biomedical_engineer");
+    await Promise.all([page.waitForURL(/changed=/), urow.locator("form button[type=submit]").click()]);
+    check((await page.locator("#users tbody tr", { hasText: newcomer.user }).textContent()).includes("biomedical engineer"), `${newcomer.user} is now a biomedical engineer`);
+  }
+
   // An API token for a script: made on the tokens page with one scope, shown once; it reads
   // findings with no cookie, is refused what its scope lacks, and is refused once revoked there.
   await page.click("header nav a[href='/tokens']");

@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/findings/{id}/{action}", post(finding_action))
         .route("/api/v1/export/{file}", get(export))
         .route("/api/v1/users", get(users).post(create_user))
+        .route("/api/v1/users/{id}", axum::routing::patch(update_user))
         .route("/api/v1/audit", get(audit))
 }
 
@@ -400,6 +401,82 @@ async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo
     };
     match create_account(&app, &p, &b).await {
         Ok((id, role)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id, "username": b.username, "role": role.as_str() }))).into_response(),
+        Err(r) => r.into_problem(),
+    }
+}
+
+/// A change to an account: any of its role, care unit and whether it is disabled.
+#[derive(Deserialize, Default)]
+pub(crate) struct UserChange {
+    #[serde(default)]
+    pub(crate) role: Option<String>,
+    /// `""` clears it.
+    #[serde(default)]
+    pub(crate) care_unit: Option<String>,
+    #[serde(default)]
+    pub(crate) disabled: Option<bool>,
+}
+
+/// Change account `id` as `p`: the policy, re-authentication, a known role; never the last
+/// active administrator demoted or disabled (nobody could manage accounts any more), never
+/// one's own account disabled. Disabling ends the account's sessions and stops its tokens; a
+/// new role applies to its next request, tokens included.
+pub(crate) async fn update_account(app: &App, p: &Principal, id: i64, c: &UserChange) -> Result<(), Refusal> {
+    let subject = format!("user:{id}");
+    app.permit(p, Action::Update, Resource::User, &subject)?;
+    app.fresh(p, "user.update")?;
+    let unprocessable = |t: &'static str, d: &str| Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, t, d.to_string());
+    let Some(user) = app.store.user(id).await.map_err(|e| Refusal::internal(&e))? else {
+        return Err(Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such account".into()));
+    };
+    let role = match c.role.as_deref() {
+        None => user.role.clone(),
+        Some(r) => Role::parse(r).ok_or_else(|| unprocessable("Unknown role", "administrator, security_analyst, biomedical_engineer, auditor or clinician"))?.as_str().to_string(),
+    };
+    let care_unit = match c.care_unit.as_deref().map(str::trim) {
+        None => user.care_unit.clone(),
+        Some("") => None,
+        Some(u) if u.chars().count() <= 64 && !u.chars().any(char::is_control) => Some(u.to_string()),
+        Some(_) => return Err(unprocessable("Invalid care unit", "at most 64 characters")),
+    };
+    let disabled = c.disabled.unwrap_or(user.disabled);
+    if disabled && id == p.user_id {
+        return Err(Refusal::Problem(StatusCode::CONFLICT, "Not possible", "you cannot disable your own account".into()));
+    }
+    let admin = Role::Administrator.as_str();
+    if user.role == admin && !user.disabled && (role != admin || disabled) {
+        let others = app.store.users().await.map_err(|e| Refusal::internal(&e))?.iter().filter(|u| u.id != id && u.role == admin && !u.disabled).count();
+        if others == 0 {
+            return Err(Refusal::Problem(StatusCode::CONFLICT, "Not possible", "this is the last active administrator".into()));
+        }
+    }
+    let mut changes = Vec::new();
+    if role != user.role || care_unit != user.care_unit {
+        app.store.set_role(id, &role, care_unit.as_deref()).await.map_err(|e| Refusal::internal(&e))?;
+        if role != user.role {
+            changes.push(format!("role {} -> {role}", user.role));
+        }
+        if care_unit != user.care_unit {
+            changes.push("care unit changed".to_string());
+        }
+    }
+    if disabled != user.disabled {
+        app.store.set_disabled(id, disabled).await.map_err(|e| Refusal::internal(&e))?;
+        changes.push(if disabled { "disabled".to_string() } else { "enabled".to_string() });
+    }
+    if !changes.is_empty() {
+        app.audit(ActorKind::User, &p.username, "user.update", &subject, Outcome::Success, &p.source, Some(&changes.join("; ")));
+    }
+    Ok(())
+}
+
+async fn update_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(id): Path<i64>, crate::Body(b): crate::Body<UserChange>) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match update_account(&app, &p, id, &b).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r.into_problem(),
     }
 }

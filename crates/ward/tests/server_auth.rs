@@ -245,6 +245,23 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let (c, _, _) = ward(&["ledger", "verify", "--dir", &s.data.join("ledger").display().to_string()]);
     assert_eq!(c, 0, "the live ledger verifies");
 
+    // Accounts change. The only administrator can neither demote nor disable themselves;
+    // disabling the auditor ends her session at once; enabled again, she signs in again.
+    let (_, body) = s.curl(&jar, "GET", "/api/v1/users", &[], None);
+    let users = json(&body);
+    let id_of = |name: &str| users.as_array().and_then(|u| u.iter().find(|u| u["username"] == name)).and_then(|u| u["id"].as_i64()).expect("listed");
+    let (admin_id, ann_id) = (id_of("admin"), id_of("ann.auditor"));
+    let patch = |id: i64, body: &str| s.curl(&jar, "PATCH", &format!("/api/v1/users/{id}"), &[&with_csrf], Some(body)).0;
+    assert_eq!(patch(admin_id, r#"{"role":"auditor"}"#), 409, "the last administrator");
+    assert_eq!(patch(admin_id, r#"{"disabled":true}"#), 409, "one's own account");
+    assert_eq!(patch(ann_id, r#"{"role":"janitor"}"#), 422);
+    assert_eq!(patch(ann_id, r#"["auditor"]"#), 422, "a body is an object");
+    assert_eq!(patch(ann_id, r#"{"disabled":true}"#), 204);
+    assert_eq!(s.curl(&ajar, "GET", "/api/v1/findings", &[], None).0, 401, "a disabled account's session is over");
+    assert_eq!(patch(ann_id, r#"{"disabled":false,"care_unit":"ICU"}"#), 204);
+    assert_eq!(s.curl(&ajar, "POST", "/api/v1/users/1", &[&format!("X-CSRF-Token: {acsrf}")], None).0, 405);
+    assert_eq!(s.curl(&ajar, "PATCH", &format!("/api/v1/users/{ann_id}"), &[&format!("X-CSRF-Token: {acsrf}")], Some(r#"{"role":"administrator"}"#)).0, 401, "her old session stays ended");
+
     // Codes work once: the enrolment step is spent; the current one works once; a recovery
     // code works once.
     let jar2 = dir.join("admin2.jar");

@@ -56,6 +56,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/findings", get(pages::findings))
         .route("/findings/{id}/{action}", post(pages::finding_action))
         .route("/users", get(pages::users).post(pages::create_user))
+        .route("/users/{id}", post(pages::change_user))
         .route("/sensors", get(pages::sensors))
         .route("/tokens", get(tokens::tokens).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
@@ -110,7 +111,7 @@ fn nav(viewer: Option<&Viewer>) -> Html {
         }
         html!(
             h,
-            "</nav><form class=\"signout\" method=\"post\" action=\"/logout\"><span class=\"who\">{} ({})</span><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form>",
+            "</nav><form class=\"signout\" method=\"post\" action=\"/logout\"><span class=\"who\">{} ({})</span><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button><button type=\"submit\" name=\"everywhere\" value=\"1\" title=\"End every session of this account, on every device\">Sign out everywhere</button></form>",
             v.p.username,
             v.p.role.as_str(),
             v.csrf

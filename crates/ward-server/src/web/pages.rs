@@ -4,7 +4,7 @@
 use super::html::{Html, html};
 use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
 use crate::App;
-use crate::api::{ActionBody, NewUser, act_on_finding, asset_query, create_account, finding_query, finding_verb, visible_findings};
+use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, create_account, finding_query, finding_verb, update_account, visible_findings};
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -634,14 +634,20 @@ pub(crate) async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
     let mut b = Html::new();
+    if let Some(c) = q.get("changed") {
+        html!(b, "<p class=\"notice\" role=\"status\">Account {} changed.</p>", c);
+    }
     if let Some(c) = q.get("created") {
         html!(b, "<p class=\"notice\" role=\"status\">Account {} created. Give them the password another way; they set up their authenticator at their first sign-in.</p>", c);
     }
-    html!(b, "<table class=\"list\" id=\"users\"><thead><tr><th>User</th><th>Role</th><th>Care unit</th><th>Second factor</th><th>State</th><th>Created</th></tr></thead><tbody>");
+    let may_change = ward_auth::allowed(v.p.role, Action::Update, Resource::User);
+    let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.as_str(), r.as_str())).collect();
+    html!(b, "<table class=\"list\" id=\"users\"><thead><tr><th>User</th><th>Role</th><th>Care unit</th><th>Second factor</th><th>State</th><th>Created</th>{}</tr></thead><tbody>", if may_change { "<th>Change</th>" } else { "" });
     for u in &list {
         html!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"user-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            u.id,
             u.username,
             u.role.replace('_', " "),
             u.care_unit.as_deref().unwrap_or("—"),
@@ -649,10 +655,22 @@ pub(crate) async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
             if u.disabled { "disabled" } else { "active" },
             when(u.created_at)
         );
+        if may_change {
+            let states: [(&str, &str); 2] = [("active", "active"), ("disabled", "disabled")];
+            html!(
+                b,
+                "<td><form method=\"post\" action=\"/users/{}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{}<input name=\"care_unit\" value=\"{}\" placeholder=\"care unit\" maxlength=\"64\" aria-label=\"care unit\">{}<button type=\"submit\">Save</button></form></td>",
+                u.id,
+                v.csrf,
+                select("role", &u.role, &roles),
+                u.care_unit.as_deref().unwrap_or(""),
+                select("state", if u.disabled { "disabled" } else { "active" }, &states)
+            );
+        }
+        html!(b, "</tr>");
     }
     html!(b, "</tbody></table>");
     if ward_auth::allowed(v.p.role, Action::Create, Resource::User) {
-        let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.as_str(), r.as_str())).collect();
         html!(
             b,
             "<h2>New account</h2><form method=\"post\" action=\"/users\" class=\"stack narrow\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label>User name <input name=\"username\" required pattern=\"[A-Za-z0-9._@-]{{2,64}}\"></label><label>Role {}</label><label>Care unit (clinicians) <input name=\"care_unit\"></label><label>Initial password (at least 12 characters) <input type=\"password\" name=\"password\" autocomplete=\"new-password\" minlength=\"12\" required></label><button type=\"submit\">Create</button></form>",
@@ -683,6 +701,28 @@ pub(crate) async fn create_user(State(app): State<Arc<App>>, ConnectInfo(peer): 
     let new = NewUser { username: f.username, role: f.role, password: f.password, care_unit };
     match create_account(&app, &v.p, &new).await {
         Ok(_) => Redirect::to(&format!("/users?created={}", url_encode(&new.username))).into_response(),
+        Err(r) => refused(r, Some(&v), "/users"),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserChangeForm {
+    csrf: String,
+    role: String,
+    #[serde(default)]
+    care_unit: String,
+    state: String,
+}
+
+/// `POST /users/{id}`: an administrator changes an account's role, care unit or state.
+pub(crate) async fn change_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<UserChangeForm>) -> Response {
+    let v = match actor(&app, &headers, peer, &f.csrf).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let change = UserChange { role: Some(f.role), care_unit: Some(f.care_unit), disabled: Some(f.state == "disabled") };
+    match update_account(&app, &v.p, id, &change).await {
+        Ok(()) => Redirect::to(&format!("/users?changed={id}")).into_response(),
         Err(r) => refused(r, Some(&v), "/users"),
     }
 }
