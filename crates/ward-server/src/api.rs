@@ -24,7 +24,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/assets", get(assets))
-        .route("/api/v1/assets/{id}", get(asset))
+        .route("/api/v1/assets/{id}", get(asset).patch(update_asset))
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/findings/{id}/{action}", post(finding_action))
         .route("/api/v1/export/{file}", get(export))
@@ -70,7 +70,7 @@ fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> 
     Ok((limit, offset, descending))
 }
 
-pub(crate) fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Response> {
+pub(crate) fn asset_query(q: &HashMap<String, String>, p: &Principal) -> Result<AssetQuery, Response> {
     let (limit, offset, descending) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("last_seen") => AssetSort::LastSeen,
@@ -80,10 +80,10 @@ pub(crate) fn asset_query(q: &HashMap<String, String>) -> Result<AssetQuery, Res
         Some("bytes") => AssetSort::Bytes,
         Some(_) => return Err(bad("sort: last_seen, label, kind, manufacturer or bytes")),
     };
-    Ok(AssetQuery { kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
+    Ok(AssetQuery { care_unit: care_scope(p), kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
 }
 
-pub(crate) fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery, Response> {
+pub(crate) fn finding_query(q: &HashMap<String, String>, p: &Principal) -> Result<FindingQuery, Response> {
     let (limit, offset, descending) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("severity") => FindingSort::Severity,
@@ -97,7 +97,62 @@ pub(crate) fn finding_query(q: &HashMap<String, String>) -> Result<FindingQuery,
     if q.get("status").is_some_and(|s| !["open", "acknowledged", "resolved", "accepted_risk"].contains(&s.as_str())) {
         return Err(bad("status: open, acknowledged, resolved or accepted_risk"));
     }
-    Ok(FindingQuery { status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset })
+    Ok(FindingQuery { care_unit: care_scope(p), status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset })
+}
+
+/// The care unit a person's view is limited to: `None` for roles that see every asset; a
+/// clinician's own unit, or `""` (which matches no asset) for a clinician without one.
+pub(crate) fn care_scope(p: &Principal) -> Option<String> {
+    match ward_auth::rbac::asset_scope(p.role) {
+        ward_auth::rbac::AssetScope::All => None,
+        ward_auth::rbac::AssetScope::CareUnit => Some(p.care_unit.clone().unwrap_or_default()),
+    }
+}
+
+/// Whether `p` may see asset `id` at all: outside a clinician's care unit it does not exist
+/// for them (404, like an unknown id, so ids of other units cannot be probed).
+pub(crate) async fn may_see_asset(app: &App, p: &Principal, id: i64) -> Result<(), Refusal> {
+    let not_found = || Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such asset".into());
+    let Some(unit) = care_scope(p) else { return Ok(()) };
+    match app.store.asset_care_unit(id).await {
+        Ok(Some(u)) if !unit.is_empty() && u == unit => Ok(()),
+        Ok(_) | Err(ward_store::StoreError::NotFound(_)) => Err(not_found()),
+        Err(e) => Err(Refusal::internal(&e)),
+    }
+}
+
+/// Put asset `id` in a care unit (or none), as `p`.
+pub(crate) async fn set_care_unit(app: &App, p: &Principal, id: i64, unit: Option<&str>) -> Result<(), Refusal> {
+    let subject = format!("asset:{id}");
+    app.permit(p, Action::Update, Resource::Asset, &subject)?;
+    let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+    if unit.is_some_and(|u| u.chars().count() > 64 || u.chars().any(char::is_control)) {
+        return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid care unit", "at most 64 characters".into()));
+    }
+    match app.store.set_asset_care_unit(id, unit).await {
+        Ok(()) => {
+            app.audit(ActorKind::User, &p.username, "asset.update", &subject, Outcome::Success, &p.source, Some(&format!("care unit {}", unit.unwrap_or("(none)"))));
+            Ok(())
+        }
+        Err(ward_store::StoreError::NotFound(_)) => Err(Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such asset".into())),
+        Err(e) => Err(Refusal::internal(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssetChange {
+    care_unit: Option<String>,
+}
+
+async fn update_asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(id): Path<i64>, crate::Body(b): crate::Body<AssetChange>) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match set_care_unit(&app, &p, id, b.care_unit.as_deref()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_problem(),
+    }
 }
 
 /// Findings as the role may see them: without evidence for roles that may not read it.
@@ -115,7 +170,7 @@ async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         Ok(c) => c,
         Err(r) => return r,
     };
-    let query = match asset_query(&q) {
+    let query = match asset_query(&q, &c.p) {
         Ok(q) => q,
         Err(r) => return r,
     };
@@ -130,13 +185,16 @@ async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Err(r) = may_see_asset(&c.app, &c.p, id).await {
+        return r.into_problem();
+    }
     let (row, detail, identifiers, history) = match c.app.store.asset(id).await {
         Ok(x) => x,
         Err(ward_store::StoreError::NotFound(_)) => return problem(StatusCode::NOT_FOUND, "Not found", "no such asset"),
         Err(e) => return internal(&e),
     };
     let findings = if ward_auth::allowed(c.p.role, Action::Read, Resource::Finding) {
-        match c.app.store.findings(&FindingQuery { asset: Some(id), limit: 500, ..FindingQuery::default() }).await {
+        match c.app.store.findings(&FindingQuery { asset: Some(id), care_unit: care_scope(&c.p), limit: 500, ..FindingQuery::default() }).await {
             Ok(p) => visible_findings(&c.p, p.items),
             Err(e) => return internal(&e),
         }
@@ -152,7 +210,7 @@ async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<So
         Ok(c) => c,
         Err(r) => return r,
     };
-    let query = match finding_query(&q) {
+    let query = match finding_query(&q, &c.p) {
         Ok(q) => q,
         Err(r) => return r,
     };
@@ -279,7 +337,7 @@ async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         }
         let mut all = Vec::new();
         loop {
-            let page = match c.app.store.assets(&AssetQuery { limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
+            let page = match c.app.store.assets(&AssetQuery { care_unit: care_scope(&c.p), limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
                 Ok(p) => p,
                 Err(e) => return internal(&e),
             };
@@ -309,7 +367,7 @@ async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         }
         let mut all = Vec::new();
         loop {
-            let page = match c.app.store.findings(&FindingQuery { limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
+            let page = match c.app.store.findings(&FindingQuery { care_unit: care_scope(&c.p), limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
                 Ok(p) => p,
                 Err(e) => return internal(&e),
             };

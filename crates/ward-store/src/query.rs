@@ -51,6 +51,8 @@ pub enum AssetSort {
 /// A filter over the inventory.
 #[derive(Debug, Clone, Default)]
 pub struct AssetQuery {
+    /// Only the assets of this care unit (a clinician's view); `Some("")` matches none.
+    pub care_unit: Option<String>,
     /// Only this device kind.
     pub kind: Option<String>,
     /// Case-insensitive substring of the name, manufacturer, model or any identifier (MAC,
@@ -123,6 +125,8 @@ pub enum FindingSort {
 /// A filter over the findings.
 #[derive(Debug, Clone, Default)]
 pub struct FindingQuery {
+    /// Only findings on assets of this care unit (a clinician's view); `Some("")` matches none.
+    pub care_unit: Option<String>,
     /// `open`, `acknowledged`, `resolved`, `accepted_risk`.
     pub status: Option<String>,
     /// At least this severe.
@@ -275,6 +279,10 @@ impl Store {
     pub async fn assets(&self, q: &AssetQuery) -> Result<Page<AssetRow>> {
         let mut wh: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
+        if let Some(u) = &q.care_unit {
+            params.push(Param::Text(u.clone()));
+            wh.push(format!("care_unit = ${}", params.len()));
+        }
         if let Some(k) = &q.kind {
             params.push(Param::Text(k.clone()));
             wh.push(format!("kind = ${}", params.len()));
@@ -379,10 +387,29 @@ impl Store {
         ))
     }
 
+    /// The care unit of asset `id` (`None` when it has none).
+    pub async fn asset_care_unit(&self, id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT care_unit FROM assets WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("asset"))?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Put asset `id` in care unit `unit` (or in none).
+    pub async fn set_asset_care_unit(&self, id: i64, unit: Option<&str>) -> Result<()> {
+        let r = sqlx::query("UPDATE assets SET care_unit = $2 WHERE id = $1").bind(id).bind(unit).execute(self.pool()).await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("asset"));
+        }
+        Ok(())
+    }
+
     /// Findings matching `q`, one page.
     pub async fn findings(&self, q: &FindingQuery) -> Result<Page<FindingRow>> {
         let mut wh: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
+        if let Some(u) = &q.care_unit {
+            params.push(Param::Text(u.clone()));
+            wh.push(format!("f.asset_id IN (SELECT id FROM assets WHERE care_unit = ${})", params.len()));
+        }
         if let Some(s) = &q.status {
             params.push(Param::Text(s.clone()));
             wh.push(format!("f.status = ${}", params.len()));

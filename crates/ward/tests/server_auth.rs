@@ -262,6 +262,33 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(s.curl(&ajar, "POST", "/api/v1/users/1", &[&format!("X-CSRF-Token: {acsrf}")], None).0, 405);
     assert_eq!(s.curl(&ajar, "PATCH", &format!("/api/v1/users/{ann_id}"), &[&format!("X-CSRF-Token: {acsrf}")], Some(r#"{"role":"administrator"}"#)).0, 401, "her old session stays ended");
 
+    // A clinician sees only the devices of her care unit and their findings; another unit's
+    // device does not exist for her. Devices are put in a unit by those who manage the inventory.
+    let (_, body) = s.curl(&jar, "GET", "/api/v1/findings?limit=500", &[], None);
+    let all = json(&body);
+    let icu_asset = all["items"][0]["asset"].as_i64().expect("a finding on an asset");
+    let (_, body) = s.curl(&jar, "GET", "/api/v1/assets?limit=500", &[], None);
+    let other_asset = json(&body)["items"].as_array().and_then(|a| a.iter().filter_map(|x| x["id"].as_i64()).find(|&id| id != icu_asset)).expect("another asset");
+    assert_eq!(s.curl(&jar, "PATCH", &format!("/api/v1/assets/{icu_asset}"), &[&with_csrf], Some(r#"{"care_unit":"ICU"}"#)).0, 204);
+    let clinician = r#"{"username":"cara.clinician","role":"clinician","password":"Bedside-Monitor-Quiet-9","care_unit":"ICU"}"#;
+    assert_eq!(s.curl(&jar, "POST", "/api/v1/users", &[&with_csrf], Some(clinician)).0, 201);
+    let cjar = dir.join("clinician.jar");
+    assert_eq!(s.curl(&cjar, "POST", "/api/v1/login", &[], Some(r#"{"username":"cara.clinician","password":"Bedside-Monitor-Quiet-9"}"#)).0, 200);
+    let (_, ccsrf, _) = enrol(&s, &cjar);
+    let (st, body) = s.curl(&cjar, "GET", "/api/v1/assets?limit=500", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let seen: Vec<i64> = json(&body)["items"].as_array().expect("items").iter().filter_map(|a| a["id"].as_i64()).collect();
+    assert_eq!(seen, [icu_asset], "only her unit's device");
+    assert_eq!(s.curl(&cjar, "GET", &format!("/api/v1/assets/{icu_asset}"), &[], None).0, 200);
+    assert_eq!(s.curl(&cjar, "GET", &format!("/api/v1/assets/{other_asset}"), &[], None).0, 404, "another unit's device does not exist for her");
+    let (_, body) = s.curl(&cjar, "GET", "/api/v1/findings?limit=500", &[], None);
+    let hers = json(&body);
+    let hers = hers["items"].as_array().expect("items");
+    assert!(!hers.is_empty() && hers.iter().all(|f| f["asset"].as_i64() == Some(icu_asset)), "only findings on her unit's device: {hers:?}");
+    assert!(hers.iter().all(|f| f["evidence"].as_object().is_none_or(serde_json::Map::is_empty)), "and without their evidence");
+    assert_eq!(s.curl(&cjar, "PATCH", &format!("/api/v1/assets/{icu_asset}"), &[&format!("X-CSRF-Token: {ccsrf}")], Some(r#"{"care_unit":"OR-2"}"#)).0, 403, "she may not move devices");
+    assert_eq!(s.curl(&cjar, "GET", "/api/v1/export/assets.csv", &[], None).0, 403, "nor export");
+
     // Codes work once: the enrolment step is spent; the current one works once; a recovery
     // code works once.
     let jar2 = dir.join("admin2.jar");

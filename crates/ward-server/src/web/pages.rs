@@ -4,7 +4,7 @@
 use super::html::{Html, html};
 use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
 use crate::App;
-use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, create_account, finding_query, finding_verb, update_account, visible_findings};
+use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, finding_query, finding_verb, may_see_asset, set_care_unit, update_account, visible_findings};
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,10 +28,10 @@ fn severity_rank(s: &str) -> usize {
     SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len())
 }
 
-async fn all_assets(app: &App) -> Result<Vec<AssetRow>, ward_store::StoreError> {
+async fn all_assets(app: &App, p: &crate::auth::Principal) -> Result<Vec<AssetRow>, ward_store::StoreError> {
     let mut out = Vec::new();
     loop {
-        let page = app.store.assets(&AssetQuery { limit: ward_store::MAX_PAGE, offset: out.len() as u64, sort: AssetSort::Label, ..AssetQuery::default() }).await?;
+        let page = app.store.assets(&AssetQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset: out.len() as u64, sort: AssetSort::Label, ..AssetQuery::default() }).await?;
         let n = page.items.len();
         out.extend(page.items);
         if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
@@ -40,10 +40,10 @@ async fn all_assets(app: &App) -> Result<Vec<AssetRow>, ward_store::StoreError> 
     }
 }
 
-async fn all_findings(app: &App) -> Result<Vec<FindingRow>, ward_store::StoreError> {
+async fn all_findings(app: &App, p: &crate::auth::Principal) -> Result<Vec<FindingRow>, ward_store::StoreError> {
     let mut out = Vec::new();
     loop {
-        let page = app.store.findings(&FindingQuery { limit: ward_store::MAX_PAGE, offset: out.len() as u64, ..FindingQuery::default() }).await?;
+        let page = app.store.findings(&FindingQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset: out.len() as u64, ..FindingQuery::default() }).await?;
         let n = page.items.len();
         out.extend(page.items);
         if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
@@ -128,12 +128,12 @@ pub(crate) async fn dashboard(State(app): State<Arc<App>>, ConnectInfo(peer): Co
         Ok(v) => v,
         Err(r) => return r,
     };
-    let assets = match all_assets(&app).await {
+    let assets = match all_assets(&app, &v.p).await {
         Ok(a) => a,
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
     let findings = if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
-        match all_findings(&app).await {
+        match all_findings(&app, &v.p).await {
             Ok(f) => f,
             Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
         }
@@ -260,7 +260,7 @@ pub(crate) async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
         Ok(v) => v,
         Err(r) => return r,
     };
-    let mut query = match asset_query(&q) {
+    let mut query = match asset_query(&q, &v.p) {
         Ok(x) => x,
         Err(_) => return bad_filter(&v),
     };
@@ -339,13 +339,21 @@ pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Err(r) = may_see_asset(&app, &v.p, id).await {
+        return refused(r, Some(&v), "/assets");
+    }
+    let care_unit = match app.store.asset_care_unit(id).await {
+        Ok(u) => u,
+        Err(ward_store::StoreError::NotFound(_)) => return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such device."),
+        Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
+    };
     let (row, detail, identifiers, history) = match app.store.asset(id).await {
         Ok(x) => x,
         Err(ward_store::StoreError::NotFound(_)) => return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such device."),
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
     let findings = if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
-        match app.store.findings(&FindingQuery { asset: Some(id), limit: 500, ..FindingQuery::default() }).await {
+        match app.store.findings(&FindingQuery { asset: Some(id), care_unit: care_scope(&v.p), limit: 500, ..FindingQuery::default() }).await {
             Ok(p) => visible_findings(&v.p, p.items),
             Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
         }
@@ -356,7 +364,7 @@ pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
     let mut b = Html::new();
     html!(
         b,
-        "<section><h2>Identity</h2><dl class=\"facts\"><dt>Kind</dt><dd id=\"asset-kind\">{}</dd><dt>Manufacturer</dt><dd>{}</dd><dt>Model</dt><dd>{}</dd><dt>Software</dt><dd>{}</dd><dt>Confidence</dt><dd>{}</dd><dt>Components</dt><dd>{}</dd><dt>First seen</dt><dd>{}</dd><dt>Last seen</dt><dd>{}</dd><dt>Traffic</dt><dd>{} packets, {}</dd></dl>",
+        "<section><h2>Identity</h2><dl class=\"facts\"><dt>Kind</dt><dd id=\"asset-kind\">{}</dd><dt>Manufacturer</dt><dd>{}</dd><dt>Model</dt><dd>{}</dd><dt>Software</dt><dd>{}</dd><dt>Confidence</dt><dd>{}</dd><dt>Components</dt><dd>{}</dd><dt>First seen</dt><dd>{}</dd><dt>Last seen</dt><dd>{}</dd><dt>Traffic</dt><dd>{} packets, {}</dd><dt>Care unit</dt><dd id=\"asset-care-unit\">{}</dd></dl>",
         row.kind,
         row.manufacturer.as_deref().unwrap_or("—"),
         row.model.as_deref().unwrap_or("—"),
@@ -366,8 +374,18 @@ pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         when(row.first_seen),
         when(row.last_seen),
         row.packets,
-        bytes(row.bytes)
+        bytes(row.bytes),
+        care_unit.as_deref().unwrap_or("—")
     );
+    if ward_auth::allowed(v.p.role, Action::Update, Resource::Asset) {
+        html!(
+            b,
+            "<form method=\"post\" action=\"/assets/{}/care-unit\" class=\"inline\" id=\"care-unit-form\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label>Care unit <input name=\"care_unit\" value=\"{}\" maxlength=\"64\" placeholder=\"e.g. ICU\"></label><button type=\"submit\">Set</button></form>",
+            id,
+            v.csrf,
+            care_unit.as_deref().unwrap_or("")
+        );
+    }
     html!(b, "<h3>Evidence</h3><table class=\"list\"><thead><tr><th>Clue</th><th>Observed</th><th>Says</th><th>Weight</th><th>Source</th></tr></thead><tbody>");
     for e in dev["evidence"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let says: Vec<String> = e["says"].as_object().map(|o| o.iter().map(|(k, v)| format!("{k} = {}", json_str(v))).collect()).unwrap_or_default();
@@ -536,7 +554,7 @@ pub(crate) async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): Con
     };
     // An empty select means "any".
     q.retain(|_, val| !val.is_empty());
-    let query = match finding_query(&q) {
+    let query = match finding_query(&q, &v.p) {
         Ok(x) => x,
         Err(_) => return bad_filter(&v),
     };
@@ -724,6 +742,25 @@ pub(crate) async fn change_user(State(app): State<Arc<App>>, ConnectInfo(peer): 
     match update_account(&app, &v.p, id, &change).await {
         Ok(()) => Redirect::to(&format!("/users?changed={id}")).into_response(),
         Err(r) => refused(r, Some(&v), "/users"),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CareUnitForm {
+    csrf: String,
+    #[serde(default)]
+    care_unit: String,
+}
+
+/// `POST /assets/{id}/care-unit`: put a device in a care unit (what its clinicians see).
+pub(crate) async fn asset_care_unit(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<CareUnitForm>) -> Response {
+    let v = match actor(&app, &headers, peer, &f.csrf).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match set_care_unit(&app, &v.p, id, Some(&f.care_unit)).await {
+        Ok(()) => Redirect::to(&format!("/assets/{id}")).into_response(),
+        Err(r) => refused(r, Some(&v), &format!("/assets/{id}")),
     }
 }
 
