@@ -157,6 +157,9 @@ async function flow() {
   check((await page.textContent(".notice")).includes(`acknowledge finding ${fid}`), `finding ${fid} acknowledged through its form`);
   await page.goto(`${URL_}/findings?status=acknowledged`);
   check((await page.getAttribute(`#finding-${fid}`, "data-status")) === "acknowledged", `finding ${fid} is now acknowledged`);
+  await Promise.all([page.waitForURL(new RegExp(`/findings/${fid}$`)), page.locator(`#finding-${fid} a[href='/findings/${fid}']`).click()]);
+  check((await page.textContent("#finding-status")).trim() === "acknowledged", `finding ${fid}'s own page shows its status`);
+  check((await page.locator("#finding-history tbody tr", { hasText: "acknowledged" }).filter({ hasText: admin.user }).count()) === 1, `finding ${fid}'s history shows who acknowledged it`);
 
   // A new account, made in the browser (the administrator's sign-in is fresh), enrols its
   // authenticator at its first sign-in: QR code and key, a first code, ten recovery codes.

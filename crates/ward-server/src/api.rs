@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/assets", get(assets))
         .route("/api/v1/assets/{id}", get(asset).patch(update_asset))
         .route("/api/v1/findings", get(findings))
+        .route("/api/v1/findings/{id}", get(finding))
         .route("/api/v1/findings/{id}/{action}", post(finding_action))
         .route("/api/v1/export/{file}", get(export))
         .route("/api/v1/users", get(users).post(create_user))
@@ -151,6 +152,35 @@ async fn update_asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInf
     };
     match set_care_unit(&app, &p, id, b.care_unit.as_deref()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_problem(),
+    }
+}
+
+/// Finding `id` and its history (every step: raised, acknowledged, assigned, commented...,
+/// who and when), as `p` may see them: a clinician only on her unit's devices, and without the
+/// evidence or the history (comments and reasons are the security team's).
+pub(crate) async fn finding_with_history(app: &App, p: &Principal, id: i64) -> Result<(ward_store::FindingRow, Vec<ward_store::FindingEvent>), Refusal> {
+    app.permit(p, Action::Read, Resource::Finding, &format!("finding:{id}"))?;
+    let not_found = || Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such finding".into());
+    let f = app.store.finding(id).await.map_err(|e| Refusal::internal(&e))?.ok_or_else(not_found)?;
+    if care_scope(p).is_some() {
+        match f.asset {
+            Some(a) => may_see_asset(app, p, a).await.map_err(|_| not_found())?,
+            None => return Err(not_found()),
+        }
+    }
+    let f = visible_findings(p, vec![f]).pop().ok_or_else(not_found)?;
+    let history = if ward_auth::allowed(p.role, Action::Read, Resource::FindingEvidence) { app.store.finding_events(id).await.map_err(|e| Refusal::internal(&e))? } else { Vec::new() };
+    Ok((f, history))
+}
+
+async fn finding(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match finding_with_history(&app, &p, id).await {
+        Ok((f, history)) => Json(serde_json::json!({ "finding": f, "history": history })).into_response(),
         Err(r) => r.into_problem(),
     }
 }

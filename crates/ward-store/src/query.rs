@@ -251,6 +251,9 @@ fn asset_row(r: &AnyRow) -> Result<AssetRow> {
     })
 }
 
+const FINDING_COLUMNS: &str = "f.id, f.kind, f.severity, f.asset_id, a.label, f.peer_asset_id, f.protocol, f.title, f.evidence, f.remediation, \
+     f.first_seen, f.last_seen, f.occurrences, f.status, f.status_reason, f.accepted_until, f.assignee";
+
 fn finding_row(r: &AnyRow) -> Result<FindingRow> {
     let evidence: String = r.try_get(8)?;
     Ok(FindingRow {
@@ -387,6 +390,12 @@ impl Store {
         ))
     }
 
+    /// Finding `id`, if any.
+    pub async fn finding(&self, id: i64) -> Result<Option<FindingRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {FINDING_COLUMNS} FROM findings f LEFT JOIN assets a ON a.id = f.asset_id WHERE f.id = $1"))).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(finding_row).transpose()
+    }
+
     /// The care unit of asset `id` (`None` when it has none).
     pub async fn asset_care_unit(&self, id: i64) -> Result<Option<String>> {
         let row = sqlx::query("SELECT care_unit FROM assets WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("asset"))?;
@@ -445,8 +454,7 @@ impl Store {
         // The page's ids first (from an index alone where one covers filter and order), then
         // only those rows and their assets' labels.
         let sql = format!(
-            "SELECT f.id, f.kind, f.severity, f.asset_id, a.label, f.peer_asset_id, f.protocol, f.title, f.evidence, f.remediation, \
-             f.first_seen, f.last_seen, f.occurrences, f.status, f.status_reason, f.accepted_until, f.assignee \
+            "SELECT {FINDING_COLUMNS} \
              FROM findings f LEFT JOIN assets a ON a.id = f.asset_id \
              WHERE f.id IN (SELECT f.id FROM findings f{filter} ORDER BY {order}, f.id {dir} LIMIT ${} OFFSET ${}) ORDER BY {order}, f.id {dir}",
             all.len() - 1,

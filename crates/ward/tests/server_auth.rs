@@ -125,6 +125,11 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(s.curl(&jar, "POST", &ack, &["X-CSRF-Token: AAAA"], None).0, 403);
     assert_eq!(s.curl(&jar, "POST", &ack, &[&with_csrf], None).0, 204);
     assert_eq!(s.curl(&jar, "POST", &ack, &[&with_csrf], None).0, 409, "already acknowledged");
+    let (st, body) = s.curl(&jar, "GET", &format!("/api/v1/findings/{fid}"), &[], None);
+    assert_eq!(st, 200, "{body}");
+    let steps: Vec<(String, String)> = json(&body)["history"].as_array().expect("history").iter().map(|e| (e["actor"].as_str().unwrap_or("").to_string(), e["action"].as_str().unwrap_or("").to_string())).collect();
+    assert!(steps.first().is_some_and(|(_, a)| a == "raised") && steps.contains(&("admin".to_string(), "acknowledged".to_string())), "the finding's history: {steps:?}");
+    assert_eq!(s.curl(&jar, "GET", "/api/v1/findings/999999", &[], None).0, 404);
     let (st, asset) = s.curl(&jar, "GET", &format!("/api/v1/assets/{}", findings["items"][0]["asset"].as_i64().expect("asset")), &[], None);
     assert_eq!(st, 200);
     assert!(json(&asset)["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["id"].as_i64() == Some(fid) && f["status"] == "acknowledged")));
@@ -286,6 +291,11 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let hers = hers["items"].as_array().expect("items");
     assert!(!hers.is_empty() && hers.iter().all(|f| f["asset"].as_i64() == Some(icu_asset)), "only findings on her unit's device: {hers:?}");
     assert!(hers.iter().all(|f| f["evidence"].as_object().is_none_or(serde_json::Map::is_empty)), "and without their evidence");
+    let (st, body) = s.curl(&cjar, "GET", &format!("/api/v1/findings/{}", hers[0]["id"]), &[], None);
+    assert_eq!(st, 200, "{body}");
+    assert!(json(&body)["history"].as_array().is_some_and(Vec::is_empty), "no history for her: {body}");
+    let elsewhere = all["items"].as_array().expect("items").iter().find(|f| f["asset"].as_i64() != Some(icu_asset)).expect("a finding elsewhere");
+    assert_eq!(s.curl(&cjar, "GET", &format!("/api/v1/findings/{}", elsewhere["id"]), &[], None).0, 404, "another unit's finding does not exist for her");
     assert_eq!(s.curl(&cjar, "PATCH", &format!("/api/v1/assets/{icu_asset}"), &[&format!("X-CSRF-Token: {ccsrf}")], Some(r#"{"care_unit":"OR-2"}"#)).0, 403, "she may not move devices");
     assert_eq!(s.curl(&cjar, "GET", "/api/v1/export/assets.csv", &[], None).0, 403, "nor export");
 

@@ -55,6 +55,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/assets/{id}", get(pages::asset))
         .route("/assets/{id}/care-unit", post(pages::asset_care_unit))
         .route("/findings", get(pages::findings))
+        .route("/findings/{id}", get(pages::finding))
         .route("/findings/{id}/{action}", post(pages::finding_action))
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/users/{id}", post(pages::change_user))

@@ -4,7 +4,7 @@
 use super::html::{Html, html};
 use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
 use crate::App;
-use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, finding_query, finding_verb, may_see_asset, set_care_unit, update_account, visible_findings};
+use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, finding_query, finding_verb, finding_with_history, may_see_asset, set_care_unit, update_account, visible_findings};
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -522,11 +522,12 @@ fn findings_table(v: &Viewer, items: &[FindingRow], back: &str) -> Html {
         };
         html!(
             b,
-            "<tr id=\"finding-{}\" data-status=\"{}\"><td><span class=\"badge {}\">{}</span></td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"status\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"finding-{}\" data-status=\"{}\"><td><span class=\"badge {}\">{}</span></td><td><a href=\"/findings/{}\">{}</a>{}</td><td>{}</td><td>{}</td><td class=\"status\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             f.id,
             f.status,
             sev_class(&f.severity),
             f.severity,
+            f.id,
             f.title,
             evidence,
             device,
@@ -614,6 +615,62 @@ fn end_of_day(date: &str) -> Option<i64> {
         return None;
     }
     Some((days_from_civil(y, m, d) + 1) * 86_400 - 1)
+}
+
+/// `GET /findings/{id}`: one finding, its evidence, its history and the steps offered.
+pub(crate) async fn finding(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<i64>, Query(q): Params) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Finding, &format!("finding:{id}")).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (f, history) = match finding_with_history(&app, &v.p, id).await {
+        Ok(x) => x,
+        Err(r) => return refused(r, Some(&v), "/findings"),
+    };
+    let back = format!("/findings/{id}");
+    let mut b = Html::new();
+    if let Some(d) = q.get("done") {
+        html!(b, "<p class=\"notice\" role=\"status\">Done: {}.</p>", d);
+    }
+    let device = match (f.asset, &f.asset_label) {
+        (Some(a), label) => {
+            let mut h = Html::new();
+            html!(h, "<a href=\"/assets/{}\">{}</a>", a, label.as_deref().unwrap_or("device"));
+            h
+        }
+        (None, _) => Html::text("—"),
+    };
+    html!(
+        b,
+        "<section><dl class=\"facts\"><dt>Severity</dt><dd><span class=\"badge {}\">{}</span></dd><dt>Kind</dt><dd>{}</dd><dt>Device</dt><dd>{}</dd><dt>Protocol</dt><dd>{}</dd><dt>Status</dt><dd id=\"finding-status\">{}</dd><dt>Assignee</dt><dd>{}</dd><dt>First seen</dt><dd>{}</dd><dt>Last seen</dt><dd>{}</dd><dt>Occurrences</dt><dd>{}</dd></dl><h2>What to do</h2><p>{}</p>",
+        sev_class(&f.severity),
+        f.severity,
+        f.kind,
+        device,
+        f.protocol.as_deref().unwrap_or("—"),
+        f.status.replace('_', " "),
+        f.assignee.as_deref().unwrap_or("—"),
+        when(f.first_seen),
+        when(f.last_seen),
+        f.occurrences,
+        f.remediation
+    );
+    if !f.evidence.is_empty() {
+        html!(b, "<h2>Evidence</h2><dl class=\"facts\">");
+        for (k, val) in &f.evidence {
+            html!(b, "<dt>{}</dt><dd>{}</dd>", k, val);
+        }
+        html!(b, "</dl>");
+    }
+    html!(b, "<h2>Steps</h2><div class=\"actions\">{}</div></section>", action_forms(&v, &f, &back));
+    if ward_auth::allowed(v.p.role, Action::Read, Resource::FindingEvidence) {
+        html!(b, "<section><h2>History</h2><table class=\"list\" id=\"finding-history\"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Detail</th></tr></thead><tbody>");
+        for e in &history {
+            html!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", when(e.at), e.actor, e.action.replace('_', " "), e.detail.as_deref().unwrap_or(""));
+        }
+        html!(b, "</tbody></table></section>");
+    }
+    page(StatusCode::OK, &f.title, Some(&v), &b)
 }
 
 /// `POST /findings/{id}/{action}`: one step of the lifecycle, then back to the list.
