@@ -16,7 +16,7 @@ pub use ingest::IngestOutcome;
 pub use lifecycle::{Action, FindingEvent};
 pub use tokens::{TokenInfo, TokenRow};
 pub use users::{SessionRow, UserRow};
-pub use query::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};
+pub use query::{AssetQuery, AssetRow, AssetSort, Dashboard, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -109,6 +109,21 @@ pub struct HistoryRow {
 }
 
 /// How to order findings.
+/// The dashboard's numbers, counted by the database over every row (not a sample).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Dashboard {
+    /// Devices in all.
+    pub assets: u64,
+    /// Devices per kind, most first.
+    pub by_kind: Vec<(String, u64)>,
+    /// Open or acknowledged findings per severity rank (0 info .. 4 critical).
+    pub live_by_severity: [u64; 5],
+    /// Devices per most severe open or acknowledged finding: ranks 0..=4, then 5 = none.
+    pub devices_by_risk: [u64; 6],
+    /// Findings first seen per day (days since the epoch), the last 30 days that have any, oldest first.
+    pub first_seen_per_day: Vec<(i64, u64)>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FindingSort {
     /// Most severe first (with `descending`), then most recent.
@@ -388,6 +403,47 @@ impl Store {
                 .map(|r| Ok(HistoryRow { at: r.try_get(0)?, field: r.try_get(1)?, old_value: r.try_get(2)?, new_value: r.try_get(3)? }))
                 .collect::<Result<_>>()?,
         ))
+    }
+
+    /// The dashboard's aggregates, over the devices of `care_unit` only when given.
+    pub async fn dashboard(&self, care_unit: Option<&str>) -> Result<Dashboard> {
+        let unit = care_unit.unwrap_or("");
+        let scoped = i64::from(care_unit.is_some());
+        // `$1 = 0 OR ...`: one statement for both views, the unit always bound.
+        let a_scope = "($2 = 0 OR a.care_unit = $1)";
+        let f_scope = "($2 = 0 OR f.asset_id IN (SELECT id FROM assets WHERE care_unit = $1))";
+        let run = |sql: String| async move { sqlx::query(AssertSqlSafe(sql)).bind(unit).bind(scoped).fetch_all(self.pool()).await };
+        let count = |v: i64| u64::try_from(v).unwrap_or(0);
+        let mut d = Dashboard::default();
+        for r in run(format!("SELECT a.kind, COUNT(*) FROM assets a WHERE {a_scope} GROUP BY a.kind")).await? {
+            let n = count(r.try_get(1)?);
+            d.assets += n;
+            d.by_kind.push((r.try_get(0)?, n));
+        }
+        d.by_kind.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for r in run(format!("SELECT f.severity_rank, COUNT(*) FROM findings f WHERE f.status IN ('open', 'acknowledged') AND {f_scope} GROUP BY f.severity_rank")).await? {
+            if let Some(slot) = usize::try_from(r.try_get::<i64, _>(0)?).ok().and_then(|i| d.live_by_severity.get_mut(i)) {
+                *slot += count(r.try_get(1)?);
+            }
+        }
+        let risky = run(format!(
+            "SELECT t.r, COUNT(*) FROM (SELECT f.asset_id, MAX(f.severity_rank) AS r FROM findings f WHERE f.status IN ('open', 'acknowledged') AND f.asset_id IS NOT NULL AND {f_scope} GROUP BY f.asset_id) t GROUP BY t.r"
+        ))
+        .await?;
+        let mut with_risk = 0;
+        for r in risky {
+            let n = count(r.try_get(1)?);
+            if let Some(slot) = usize::try_from(r.try_get::<i64, _>(0)?).ok().and_then(|i| d.devices_by_risk.get_mut(i)) {
+                *slot += n;
+                with_risk += n;
+            }
+        }
+        d.devices_by_risk[5] = d.assets.saturating_sub(with_risk);
+        let days = run(format!("SELECT f.first_seen / 86400000000000 AS day, COUNT(*) FROM findings f WHERE {f_scope} GROUP BY day ORDER BY day DESC LIMIT 30")).await?;
+        for r in days.iter().rev() {
+            d.first_seen_per_day.push((r.try_get(0)?, count(r.try_get(1)?)));
+        }
+        Ok(d)
     }
 
     /// Finding `id`, if any.

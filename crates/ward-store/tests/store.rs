@@ -29,6 +29,7 @@ on_both!(
     no_patient_value_or_secret_in_the_store,
     accounts_sessions_and_one_time_secrets,
     sensor_tokens_are_listed_without_their_hash,
+    dashboard_counts_every_row_and_a_care_unit,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -328,4 +329,46 @@ async fn sensor_tokens_are_listed_without_their_hash(s: Store) {
     assert_eq!((mine[0].scopes.as_deref(), mine[0].label.as_deref()), (Some("finding.read finding.acknowledge"), Some("ticketing")));
     assert_eq!(s.token("00000000000000d1").await.expect("get").expect("exists").scopes.as_deref(), Some("finding.read finding.acknowledge"));
     assert!(s.tokens_of("automation", "someone-else").await.expect("list").is_empty());
+}
+
+/// The dashboard's aggregates equal what the rows themselves say (counted here from the list
+/// queries), for everyone and for one care unit; a clinician without a unit sees nothing.
+async fn dashboard_counts_every_row_and_a_care_unit(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let assets = s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets").items;
+    let findings = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings").items;
+    let rank = |sev: &str| ["info", "low", "medium", "high", "critical"].iter().position(|x| *x == sev).expect("severity");
+    let expect = |assets: &[ward_store::AssetRow], findings: &[ward_store::FindingRow]| {
+        let mut by_sev = [0u64; 5];
+        let mut risk = [0u64; 6];
+        for f in findings.iter().filter(|f| f.status == "open" || f.status == "acknowledged") {
+            by_sev[rank(&f.severity)] += 1;
+        }
+        for a in assets {
+            let worst = findings.iter().filter(|f| f.asset == Some(a.id) && (f.status == "open" || f.status == "acknowledged")).map(|f| rank(&f.severity)).max();
+            risk[worst.unwrap_or(5)] += 1;
+        }
+        (assets.len() as u64, by_sev, risk, findings.len() as u64)
+    };
+    let d = s.dashboard(None).await.expect("dashboard");
+    let (n, by_sev, risk, total) = expect(&assets, &findings);
+    assert_eq!((d.assets, d.live_by_severity, d.devices_by_risk), (n, by_sev, risk));
+    assert_eq!(d.by_kind.iter().map(|k| k.1).sum::<u64>(), n);
+    assert_eq!(d.first_seen_per_day.iter().map(|x| x.1).sum::<u64>(), total);
+    // One device in the ICU: the unit's view is that device and its findings only.
+    let pump = asset_by_mac(&s, "58:42:e4:00:00:31").await;
+    s.set_asset_care_unit(pump, Some("ICU")).await.expect("unit");
+    let icu_assets: Vec<_> = assets.iter().filter(|a| a.id == pump).cloned().collect();
+    let icu_findings: Vec<_> = findings.iter().filter(|f| f.asset == Some(pump)).cloned().collect();
+    assert!(!icu_findings.is_empty());
+    let d = s.dashboard(Some("ICU")).await.expect("dashboard");
+    let (n, by_sev, risk, total) = expect(&icu_assets, &icu_findings);
+    assert_eq!((d.assets, d.live_by_severity, d.devices_by_risk), (n, by_sev, risk));
+    assert_eq!(d.first_seen_per_day.iter().map(|x| x.1).sum::<u64>(), total);
+    let page = s.findings(&FindingQuery { care_unit: Some("ICU".into()), limit: 500, ..FindingQuery::default() }).await.expect("findings");
+    assert_eq!(page.total as usize, icu_findings.len());
+    let nobody = s.dashboard(Some("")).await.expect("dashboard");
+    assert_eq!((nobody.assets, nobody.live_by_severity.iter().sum::<u64>()), (0, 0));
+    assert_eq!(s.assets(&AssetQuery { care_unit: Some(String::new()), ..AssetQuery::default() }).await.expect("assets").total, 0);
 }

@@ -14,43 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use ward_auth::{Action, Resource, Role};
-use ward_store::{AssetQuery, AssetRow, AssetSort, FindingQuery, FindingRow};
+use ward_store::{FindingQuery, FindingRow};
 
 type Params = Query<HashMap<String, String>>;
 
-/// Most rows the dashboard reads to draw its charts.
-const DASHBOARD_ROWS: u64 = 20_000;
-
 const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 const STATUSES: [&str; 4] = ["open", "acknowledged", "resolved", "accepted_risk"];
-
-fn severity_rank(s: &str) -> usize {
-    SEVERITIES.iter().position(|x| *x == s).unwrap_or(SEVERITIES.len())
-}
-
-async fn all_assets(app: &App, p: &crate::auth::Principal) -> Result<Vec<AssetRow>, ward_store::StoreError> {
-    let mut out = Vec::new();
-    loop {
-        let page = app.store.assets(&AssetQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset: out.len() as u64, sort: AssetSort::Label, ..AssetQuery::default() }).await?;
-        let n = page.items.len();
-        out.extend(page.items);
-        if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
-            return Ok(out);
-        }
-    }
-}
-
-async fn all_findings(app: &App, p: &crate::auth::Principal) -> Result<Vec<FindingRow>, ward_store::StoreError> {
-    let mut out = Vec::new();
-    loop {
-        let page = app.store.findings(&FindingQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset: out.len() as u64, ..FindingQuery::default() }).await?;
-        let n = page.items.len();
-        out.extend(page.items);
-        if n < ward_store::MAX_PAGE as usize || out.len() as u64 >= DASHBOARD_ROWS {
-            return Ok(out);
-        }
-    }
-}
 
 /// Horizontal bars, one per (label, count, CSS class), as inline SVG.
 fn bar_chart(title: &str, rows: &[(String, u64, &'static str)]) -> Html {
@@ -84,11 +53,8 @@ fn bar_chart(title: &str, rows: &[(String, u64, &'static str)]) -> Html {
 }
 
 /// Findings first seen per day, the last 30 days up to the newest, as vertical bars.
-fn trend_chart(findings: &[FindingRow]) -> Html {
-    let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
-    for f in findings {
-        *per_day.entry(f.first_seen.div_euclid(86_400 * 1_000_000_000)).or_default() += 1;
-    }
+fn trend_chart(days: &[(i64, u64)]) -> Html {
+    let per_day: BTreeMap<i64, u64> = days.iter().copied().collect();
     let mut h = Html::new();
     html!(h, "<figure class=\"chart\"><figcaption>Findings first seen per day (last 30 days of data)</figcaption>");
     let Some(&last) = per_day.keys().next_back() else {
@@ -128,57 +94,34 @@ pub(crate) async fn dashboard(State(app): State<Arc<App>>, ConnectInfo(peer): Co
         Ok(v) => v,
         Err(r) => return r,
     };
-    let assets = match all_assets(&app, &v.p).await {
-        Ok(a) => a,
+    // Counted by the database over every device and finding (a clinician's: her unit's).
+    let mut d = match app.store.dashboard(care_scope(&v.p).as_deref()).await {
+        Ok(d) => d,
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
-    let findings = if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
-        match all_findings(&app, &v.p).await {
-            Ok(f) => f,
-            Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
-        }
-    } else {
-        Vec::new()
-    };
-    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
-    for a in &assets {
-        *kinds.entry(a.kind.as_str()).or_default() += 1;
+    if !ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
+        d.live_by_severity = [0; 5];
+        d.devices_by_risk = [0, 0, 0, 0, 0, d.assets];
+        d.first_seen_per_day.clear();
     }
-    let mut kinds: Vec<(String, u64, &'static str)> = kinds.into_iter().map(|(k, n)| (k.to_string(), n, "kind")).collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let live: Vec<&FindingRow> = findings.iter().filter(|f| f.status == "open" || f.status == "acknowledged").collect();
-    let mut by_sev = [0u64; 5];
-    let mut risk: HashMap<i64, usize> = HashMap::new();
-    for f in &live {
-        let r = severity_rank(&f.severity);
-        if let Some(slot) = by_sev.get_mut(r) {
-            *slot += 1;
-        }
-        if let Some(a) = f.asset {
-            let e = risk.entry(a).or_insert(r);
-            *e = (*e).min(r);
-        }
-    }
-    let sev_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().zip(by_sev).map(|(s, n)| (s.to_string(), n, sev_class(s))).collect();
-    let mut risk_counts = [0u64; 6];
-    for a in &assets {
-        let r = risk.get(&a.id).copied().unwrap_or(SEVERITIES.len());
-        if let Some(slot) = risk_counts.get_mut(r) {
-            *slot += 1;
-        }
-    }
-    let risk_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().chain(&["no open finding"]).zip(risk_counts).map(|(s, n)| (s.to_string(), n, sev_class(s))).collect();
+    let kinds: Vec<(String, u64, &'static str)> = d.by_kind.iter().map(|(k, n)| (k.clone(), *n, "kind")).collect();
+    // The store counts by rank (0 info .. 4 critical); the charts list the most severe first.
+    let by_sev: Vec<u64> = (0..5).rev().map(|r| d.live_by_severity[r]).collect();
+    let sev_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().zip(&by_sev).map(|(s, n)| (s.to_string(), *n, sev_class(s))).collect();
+    let risk: Vec<u64> = (0..5).rev().map(|r| d.devices_by_risk[r]).chain([d.devices_by_risk[5]]).collect();
+    let risk_rows: Vec<(String, u64, &'static str)> = SEVERITIES.iter().chain(&["no open finding"]).zip(&risk).map(|(s, n)| (s.to_string(), *n, sev_class(s))).collect();
+    let live: u64 = d.live_by_severity.iter().sum();
     let mut b = Html::new();
     html!(
         b,
         "<section class=\"tiles\"><a class=\"tile\" href=\"/assets\"><strong>{}</strong> devices</a><a class=\"tile\" href=\"/findings?status=open\"><strong>{}</strong> open or acknowledged findings</a><a class=\"tile sev-critical\" href=\"/findings?status=open&amp;min_severity=high\"><strong>{}</strong> high or critical</a></section><section class=\"charts\">{}{}{}{}</section>",
-        assets.len(),
-        live.len(),
+        d.assets,
+        live,
         by_sev[0] + by_sev[1],
         bar_chart("Devices by kind", &kinds),
         bar_chart("Devices by risk (most severe open finding)", &risk_rows),
         bar_chart("Open findings by severity", &sev_rows),
-        trend_chart(&findings)
+        trend_chart(&d.first_seen_per_day)
     );
     page(StatusCode::OK, "Dashboard", Some(&v), &b)
 }
