@@ -438,6 +438,23 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     }
     let ledger = Arc::new(audit::LedgerAudit::open(&cfg.data_dir, cfg.ledger_witness.as_deref()).map_err(ServerError::Io)?);
     let audit = Box::new(metrics::Counting { inner: Box::new(ledger.clone()), metrics: metrics.clone() });
+    // Sessions no request can use any more are deleted every ten minutes: sign-ins abandoned at
+    // the password stage (usable for five minutes), idle or over their absolute limit.
+    let purge = {
+        let st = store.clone();
+        tokio::spawn(async move {
+            const S: i64 = 1_000_000_000;
+            let mut every = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                match st.purge_sessions(ward_store::now(), 300 * S, ward_auth::session::IDLE_TIMEOUT * S, ward_auth::session::ABSOLUTE_TIMEOUT * S).await {
+                    Ok(0) => {}
+                    Ok(n) => eprintln!("ward server: {n} expired sessions deleted"),
+                    Err(e) => eprintln!("ward server: purging expired sessions failed: {e}"),
+                }
+            }
+        })
+    };
     let timer = ward_ledger::spawn_checkpoint_timer(Arc::downgrade(ledger.ledger()), Duration::from_secs(60), |e| eprintln!("ward server: ledger checkpoint failed: {e}"));
     let setup = auth::issue_setup_token(&store).await?;
     let intel = match &cfg.advisories {
@@ -515,6 +532,7 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     }
     drop(listener);
     timer.abort();
+    purge.abort();
     if let Some(t) = metrics_task {
         t.abort();
     }

@@ -241,6 +241,19 @@ impl Store {
         Ok(())
     }
 
+    /// Delete the sessions no request can use any more: a sign-in left at the password stage
+    /// for longer than `pending_ns`, idle for longer than `idle_ns`, or older than
+    /// `absolute_ns` (all against `now`, ns). Answers how many went.
+    pub async fn purge_sessions(&self, now: i64, pending_ns: i64, idle_ns: i64, absolute_ns: i64) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE (stage <> 'full' AND created_at < $1) OR last_seen_at < $2 OR created_at < $3")
+            .bind(now.saturating_sub(pending_ns))
+            .bind(now.saturating_sub(idle_ns))
+            .bind(now.saturating_sub(absolute_ns))
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     /// End every session of a user (sign out everywhere); returns how many.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
         Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool()).await?.rows_affected())

@@ -302,6 +302,16 @@ async fn accounts_sessions_and_one_time_secrets(s: Store) {
     s.delete_session("s3").await.expect("delete");
     assert!(s.session("s3").await.expect("get").is_none());
     assert_eq!(s.delete_user_sessions(id).await.expect("all"), 2);
+    // Sessions no request can use are purged: ten minutes on, a sign-in left at the password
+    // stage (usable for five) goes, a full session within its idle and absolute limits stays;
+    // a day on, idle for longer than 30 minutes, it goes too.
+    s.create_session("p1", id, "password", "127.0.0.1").await.expect("session");
+    s.create_session("f1", id, "full", "127.0.0.1").await.expect("session");
+    const MIN: i64 = 60_000_000_000;
+    assert_eq!(s.purge_sessions(ward_store::now() + 10 * MIN, 5 * MIN, 24 * 60 * MIN, 24 * 60 * MIN).await.expect("purge"), 1);
+    assert!(s.session("p1").await.expect("get").is_none() && s.session("f1").await.expect("get").is_some());
+    assert_eq!(s.purge_sessions(ward_store::now() + 24 * 60 * MIN, 5 * MIN, 30 * MIN, 12 * 60 * MIN).await.expect("purge"), 1);
+    assert!(s.session("f1").await.expect("get").is_none());
     s.create_session("s4", id, "full", "127.0.0.1").await.expect("session");
     s.set_disabled(id, true).await.expect("disable");
     assert!(s.session("s4").await.expect("get").is_none(), "disabling ends sessions");
