@@ -293,30 +293,30 @@ fn parse_json(bytes: &[u8]) -> Result<Inventory, String> {
 pub fn from_report(report: &AnalyzeReport) -> Inventory {
     let mut inv = Inventory::default();
     for a in &report.assets {
-        let mut cleartext: Vec<String> = a
-            .protocols
-            .client
-            .iter()
-            .chain(&a.protocols.server)
-            .filter(|p| CLEARTEXT.contains(&p.as_str()))
-            .cloned()
-            .collect();
-        cleartext.sort();
-        cleartext.dedup();
-        let findings = report.findings.iter().filter(|f| f.asset.as_deref() == Some(a.id.as_str())).map(|f| (f.kind.clone(), f.severity)).collect();
-        let kind = Some(a.device.kind.clone()).filter(|k| k != "unknown");
-        inv.devices.push(Device {
-            asset: a.id.clone(),
-            manufacturer: a.device.manufacturer.clone(),
-            model: a.device.model.clone(),
-            version: a.device.software_version.clone(),
-            kind,
-            sbom: None,
-            exposure: Some(Exposure { cleartext, peer_count: a.peer_count, findings }),
-            components: a.device.components.clone(),
-        });
+        let findings = report.findings.iter().filter(|f| f.asset.as_deref() == Some(a.id.as_str())).map(|f| (f.kind.clone(), f.severity));
+        inv.devices.push(device_of(a, findings));
     }
     inv
+}
+
+/// One asset of a report (as the server keeps it) as a device to match and score, with the
+/// findings about it (kind, severity).
+#[must_use]
+pub fn device_of(a: &ward_model::report::Asset, findings: impl IntoIterator<Item = (String, ward_model::Severity)>) -> Device {
+    let mut cleartext: Vec<String> = a.protocols.client.iter().chain(&a.protocols.server).filter(|p| CLEARTEXT.contains(&p.as_str())).cloned().collect();
+    cleartext.sort();
+    cleartext.dedup();
+    let kind = Some(a.device.kind.clone()).filter(|k| k != "unknown");
+    Device {
+        asset: a.id.clone(),
+        manufacturer: a.device.manufacturer.clone(),
+        model: a.device.model.clone(),
+        version: a.device.software_version.clone(),
+        kind,
+        sbom: None,
+        exposure: Some(Exposure { cleartext, peer_count: a.peer_count, findings: findings.into_iter().collect() }),
+        components: a.device.components.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -185,6 +185,26 @@ async fn finding(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Soc
     }
 }
 
+/// A device's known vulnerabilities and risk, from the advisories the server loaded
+/// (`--advisories`): its matches (which advisory and CVE, why, how sure, KEV) and its score with
+/// the reasons and the remediations in the order that removes the most risk. `None` without
+/// advisories, without a match, or for a role that may not read advisories (a clinician).
+pub(crate) fn device_risk(app: &App, p: &Principal, id: i64, doc: &serde_json::Value, findings: &[ward_store::FindingRow]) -> Option<(ward_intel::risk::DeviceRisk, Vec<ward_intel::matcher::MatchRecord>)> {
+    if !ward_auth::allowed(p.role, Action::Read, Resource::Advisory) {
+        return None;
+    }
+    let k = app.intel.as_ref()?;
+    let mut asset: ward_model::report::Asset = serde_json::from_value(doc.clone()).ok()?;
+    asset.id = id.to_string();
+    // The sensor's findings make up the exposure, as in `ward vulns` on the same report; the
+    // known-vulnerability findings the advisories raised are the matches themselves.
+    let about = findings.iter().filter(|f| f.asset == Some(id) && f.kind != "known-vulnerability").filter_map(|f| Some((f.kind.clone(), serde_json::from_value::<ward_model::Severity>(serde_json::Value::String(f.severity.clone())).ok()?)));
+    let device = ward_intel::inventory::device_of(&asset, about);
+    let a = ward_intel::assess::assess(k, &[device], Vec::new());
+    let risk = a.risks.into_iter().next()?;
+    Some((risk, a.matches))
+}
+
 /// Findings as the role may see them: without evidence for roles that may not read it.
 pub(crate) fn visible_findings(p: &Principal, mut items: Vec<ward_store::FindingRow>) -> Vec<ward_store::FindingRow> {
     if !ward_auth::allowed(p.role, Action::Read, Resource::FindingEvidence) {
@@ -231,8 +251,9 @@ async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
     } else {
         Vec::new()
     };
+    let risk = device_risk(&c.app, &c.p, id, &detail, &findings).map(|(r, m)| serde_json::json!({ "score": r.score, "kind": r.kind, "reasons": r.reasons, "remediations": r.remediations, "matches": m }));
     let identifiers: Vec<serde_json::Value> = identifiers.into_iter().map(|(k, v)| serde_json::json!({ "kind": k, "value": v })).collect();
-    Json(serde_json::json!({ "asset": row, "detail": detail, "identifiers": identifiers, "history": history, "findings": findings })).into_response()
+    Json(serde_json::json!({ "asset": row, "detail": detail, "identifiers": identifiers, "history": history, "findings": findings, "risk": risk })).into_response()
 }
 
 async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Query(q): Params) -> Response {

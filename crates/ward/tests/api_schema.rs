@@ -10,32 +10,12 @@ mod common;
 use common::server::Server;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
-use ward_auth::totp::{TotpSecret, code_for_step, step_at};
 
 const ADMIN_PW: &str = "correct horse battery staple 7";
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
-}
-
-/// The first administrator through the setup token, enrolled over the API; returns the CSRF
-/// token of the session in `jar`.
-fn first_admin(s: &Server, jar: &Path) -> String {
-    let setup = s.setup.clone().expect("a setup link at first start");
-    let (st, body) = s.curl(jar, "POST", "/api/v1/setup", &[], Some(&format!(r#"{{"token":"{setup}","username":"admin","password":"{ADMIN_PW}"}}"#)));
-    assert_eq!(st, 200, "{body}");
-    let (st, body) = s.curl(jar, "GET", "/api/v1/login/enrol", &[], None);
-    assert_eq!(st, 200, "{body}");
-    let uri = json(&body)["otpauth_uri"].as_str().expect("uri").to_string();
-    let b32 = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).expect("secret");
-    let secret = TotpSecret::from_base32(b32).expect("base32");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
-    let code = code_for_step(&secret, step_at(now).expect("step")).to_string();
-    let (st, body) = s.curl(jar, "POST", "/api/v1/login/enrol", &[], Some(&format!(r#"{{"code":"{}"}}"#, code.as_str())));
-    assert_eq!(st, 200, "{body}");
-    json(&body)["csrf_token"].as_str().expect("csrf").to_string()
 }
 
 #[test]
@@ -45,7 +25,7 @@ fn schemathesis_finds_no_server_error_and_no_departure_from_the_document() {
     let dir = scratch("api-schema");
     let s = common::server::start(&dir.join("data"));
     let jar = dir.join("admin.jar");
-    let csrf = first_admin(&s, &jar);
+    let csrf = s.first_admin(&jar, ADMIN_PW);
 
     // Data to aim at: a sensor's report of the hospital capture.
     let data = s.data.display().to_string();

@@ -175,6 +175,32 @@ fn uploaded_devices_are_matched_against_advisories() {
     assert_eq!(st, 200, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert!(v["findings_new"].as_u64().unwrap_or(0) > 17, "the sensor's 17 and the advisories' on top: {v}");
+    // The device's page in the API: its matches, and the same risk score, reasons and
+    // remediation order as `ward vulns` computes from the same report.
+    let jar = dir.join("admin.jar");
+    s.first_admin(&jar, "correct horse battery staple 7");
+    let (_, body) = s.curl(&jar, "GET", "/api/v1/findings?kind=known-vulnerability&limit=500", &[], None);
+    let kv: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let ct = kv["items"].as_array().and_then(|i| i.iter().find(|f| f["title"].as_str().is_some_and(|t| t.contains("Revolution")))).expect("the CT's finding").clone();
+    let (st, body) = s.curl(&jar, "GET", &format!("/api/v1/assets/{}", ct["asset"]), &[], None);
+    assert_eq!(st, 200, "{body}");
+    let served: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let risk = &served["risk"];
+    assert!(risk["matches"].as_array().is_some_and(|m| !m.is_empty()) && risk["remediations"].as_array().is_some_and(|r| !r.is_empty()), "{risk}");
+    let (code, out, err) = ward(&["vulns", "--advisories", &advisories, "--inventory", &report.display().to_string(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let cli: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let report_doc: serde_json::Value = serde_json::from_str(&body_of(&report)).expect("report");
+    let mac = served["detail"]["mac"].as_str().expect("the CT's MAC");
+    let report_id = report_doc["assets"].as_array().and_then(|a| a.iter().find(|x| x["mac"] == mac)).and_then(|x| x["id"].as_str()).map(str::to_string);
+    let expected = cli["risks"].as_array().and_then(|r| r.iter().find(|d| report_id.as_deref().is_some_and(|id| d["asset"] == id))).expect("the CT in ward vulns' output").clone();
+    assert_eq!(risk["score"], expected["score"], "server {risk}\ncli {expected}");
+    assert_eq!(risk["reasons"], expected["reasons"]);
+    assert_eq!(risk["remediations"], expected["remediations"]);
+    let (st, page) = s.curl(&jar, "GET", &format!("/assets/{}", ct["asset"]), &[], None);
+    assert_eq!(st, 200);
+    let score = format!("<strong id=\"risk-score\">{:.0}</strong>", expected["score"].as_f64().expect("score"));
+    assert!(page.contains("Known vulnerabilities and risk") && page.contains(&score) && page.contains(ct["evidence"]["advisory"].as_str().expect("advisory")), "the device page shows the score and the advisory");
     assert!(s.stop().success());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let found = rt.block_on(async {
@@ -184,4 +210,8 @@ fn uploaded_devices_are_matched_against_advisories() {
         page.items
     });
     assert!(found.iter().any(|f| f.severity == "critical" && f.title.contains("Revolution")), "{found:#?}");
+}
+
+fn body_of(p: &std::path::Path) -> String {
+    std::fs::read_to_string(p).expect("read")
 }

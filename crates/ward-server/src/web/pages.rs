@@ -4,7 +4,7 @@
 use super::html::{Html, html};
 use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
 use crate::App;
-use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, finding_query, finding_verb, finding_with_history, may_see_asset, set_care_unit, update_account, visible_findings};
+use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, device_risk, finding_query, finding_verb, finding_with_history, may_see_asset, set_care_unit, update_account, visible_findings};
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -358,6 +358,39 @@ pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         list_or_dash(&str_list(&detail["tls_ja4"]))
     );
     html!(b, "<section><h2>Peers</h2><p>{} distinct peers in the last report.</p>{}</section>", json_str(&detail["peer_count"]), list_or_dash(&str_list(&detail["peers"])));
+    if let Some((risk, matches)) = device_risk(&app, &v.p, id, &detail, &findings) {
+        html!(b, "<section id=\"risk\"><h2>Known vulnerabilities and risk</h2><p class=\"score\">Risk score <strong id=\"risk-score\">{}</strong> of 100 (as a {}).</p><ul class=\"reasons\">", format!("{:.0}", risk.score), risk.kind.replace('-', " "));
+        for r in &risk.reasons {
+            html!(b, "<li>{} <span class=\"points\">(+{})</span></li>", r.text, format!("{:.1}", r.points));
+        }
+        html!(b, "</ul><h3>What to do first</h3><ol class=\"remediations\">");
+        for st in &risk.remediations {
+            html!(
+                b,
+                "<li><strong>{}</strong>{} <span class=\"meta\">({}, {}; removes {} points; {})</span></li>",
+                st.action,
+                st.fixed_version.as_deref().map(|v| format!(" (version {v})")),
+                st.category.replace('_', " "),
+                st.advisory,
+                format!("{:.1}", st.reduces_by),
+                st.cves.join(", ")
+            );
+        }
+        html!(b, "</ol><table class=\"list\" id=\"vulnerabilities\"><thead><tr><th>Advisory</th><th>CVE</th><th>CVSS</th><th>Exploited (KEV)</th><th>Match</th><th>Why</th></tr></thead><tbody>");
+        for m in &matches {
+            html!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                m.advisory,
+                m.cve.as_deref().unwrap_or("—"),
+                m.cvss.map_or_else(|| "—".to_string(), |c| format!("{c:.1}")),
+                if m.kev { "yes" } else { "no" },
+                format!("{}{}", m.how.as_str(), if m.needs_review { " (review)" } else { "" }),
+                m.why
+            );
+        }
+        html!(b, "</tbody></table></section>");
+    }
     if ward_auth::allowed(v.p.role, Action::Read, Resource::Finding) {
         html!(b, "<section><h2>Findings</h2>");
         b.push(&findings_table(&v, &findings, &format!("/assets/{id}")));

@@ -79,6 +79,25 @@ pub fn start(data: &Path) -> Server {
 }
 
 impl Server {
+    /// The first administrator (`admin`, with `password`) through the setup token, enrolled
+    /// over the API with the current TOTP step; returns the CSRF token of the session in `jar`.
+    pub fn first_admin(&self, jar: &Path, password: &str) -> String {
+        let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or_else(|e| panic!("{e}: {s}"));
+        let setup = self.setup.clone().expect("a setup link at first start");
+        let (st, body) = self.curl(jar, "POST", "/api/v1/setup", &[], Some(&format!(r#"{{"token":"{setup}","username":"admin","password":"{password}"}}"#)));
+        assert_eq!(st, 200, "{body}");
+        let (st, body) = self.curl(jar, "GET", "/api/v1/login/enrol", &[], None);
+        assert_eq!(st, 200, "{body}");
+        let uri = json(&body)["otpauth_uri"].as_str().expect("uri").to_string();
+        let b32 = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).expect("secret");
+        let secret = ward_auth::totp::TotpSecret::from_base32(b32).expect("base32");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+        let code = ward_auth::totp::code_for_step(&secret, ward_auth::totp::step_at(now).expect("step")).to_string();
+        let (st, body) = self.curl(jar, "POST", "/api/v1/login/enrol", &[], Some(&format!(r#"{{"code":"{}"}}"#, code.as_str())));
+        assert_eq!(st, 200, "{body}");
+        json(&body)["csrf_token"].as_str().expect("csrf").to_string()
+    }
+
     /// SIGTERM and wait: a clean stop.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
