@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/users", get(users).post(create_user))
         .route("/api/v1/users/{id}", axum::routing::patch(update_user))
         .route("/api/v1/audit", get(audit))
+        .route("/api/v1/remediation", get(remediation))
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -586,6 +587,17 @@ async fn update_user(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo
     };
     match update_account(&app, &p, id, &b).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r.into_problem(),
+    }
+}
+
+async fn remediation(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap) -> Response {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match crate::remediation::plan(&app, &p).await {
+        Ok(plan) => Json(plan).into_response(),
         Err(r) => r.into_problem(),
     }
 }

@@ -11,6 +11,7 @@ pub mod metrics;
 mod tls;
 pub mod tokens;
 mod token_api;
+mod remediation;
 pub mod uplink;
 mod web;
 

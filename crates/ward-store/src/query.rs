@@ -446,6 +446,24 @@ impl Store {
         Ok(d)
     }
 
+    /// Assets with an open or acknowledged finding of `kind` (id, label, report document), at
+    /// most `limit`, most recently seen first.
+    pub async fn assets_with_live_finding(&self, kind: &str, limit: i64) -> Result<Vec<(i64, String, serde_json::Value)>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.label, a.doc FROM assets a WHERE a.id IN (SELECT f.asset_id FROM findings f WHERE f.kind = $1 AND f.status IN ('open', 'acknowledged') AND f.asset_id IS NOT NULL) ORDER BY a.last_seen DESC, a.id DESC LIMIT $2",
+        )
+        .bind(kind)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let doc: String = r.try_get(2)?;
+                Ok((r.try_get(0)?, r.try_get(1)?, serde_json::from_str(&doc)?))
+            })
+            .collect()
+    }
+
     /// Finding `id`, if any.
     pub async fn finding(&self, id: i64) -> Result<Option<FindingRow>> {
         let row = sqlx::query(AssertSqlSafe(format!("SELECT {FINDING_COLUMNS} FROM findings f LEFT JOIN assets a ON a.id = f.asset_id WHERE f.id = $1"))).bind(id).fetch_optional(self.pool()).await?;

@@ -197,6 +197,23 @@ fn uploaded_devices_are_matched_against_advisories() {
     assert_eq!(risk["score"], expected["score"], "server {risk}\ncli {expected}");
     assert_eq!(risk["reasons"], expected["reasons"]);
     assert_eq!(risk["remediations"], expected["remediations"]);
+    // The fleet's plan: the CT among the devices at its score, its steps among the plan's, the
+    // steps ordered by the risk they remove summed over their devices.
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/remediation", &[], None);
+    assert_eq!(st, 200, "{body}");
+    let plan: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let devices = plan["devices"].as_array().expect("devices");
+    assert!(devices.iter().any(|d| d["id"] == ct["asset"] && d["score"] == expected["score"]), "{plan}");
+    let steps = plan["steps"].as_array().expect("steps");
+    let removed: Vec<f64> = steps.iter().map(|s| s["risk_removed"].as_f64().expect("number")).collect();
+    assert!(!removed.is_empty() && removed.windows(2).all(|w| w[0] >= w[1]), "most risk removed first: {removed:?}");
+    for st in expected["remediations"].as_array().expect("steps") {
+        assert!(steps.iter().any(|p| p["advisory"] == st["advisory"] && p["action"] == st["action"] && p["devices"].as_array().is_some_and(|d| d.iter().any(|d| d["id"] == ct["asset"]))), "the CT's step {st} is in the plan");
+    }
+    assert!(!devices.is_empty() && plan["partial"] == false);
+    let (st, page) = s.curl(&jar, "GET", "/remediation", &[], None);
+    assert_eq!(st, 200);
+    assert!(page.contains("What to fix first") && page.contains(ct["evidence"]["advisory"].as_str().expect("advisory")));
     let (st, page) = s.curl(&jar, "GET", &format!("/assets/{}", ct["asset"]), &[], None);
     assert_eq!(st, 200);
     let score = format!("<strong id=\"risk-score\">{:.0}</strong>", expected["score"].as_f64().expect("score"));

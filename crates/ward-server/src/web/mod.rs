@@ -60,6 +60,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/users/{id}", post(pages::change_user))
         .route("/sensors", get(pages::sensors))
+        .route("/remediation", get(pages::remediation))
         .route("/tokens", get(tokens::tokens).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit))
@@ -97,10 +98,11 @@ fn nav(viewer: Option<&Viewer>) -> Html {
     html!(h, "<header><a class=\"brand\" href=\"/\">Ward</a>");
     if let Some(v) = viewer {
         html!(h, "<nav>");
-        let links: [(&str, &str, Resource); 7] = [
+        let links: [(&str, &str, Resource); 8] = [
             ("/", "Dashboard", Resource::Asset),
             ("/assets", "Inventory", Resource::Asset),
             ("/findings", "Findings", Resource::Finding),
+            ("/remediation", "Remediation", Resource::Advisory),
             ("/users", "Users", Resource::User),
             ("/sensors", "Sensors", Resource::Sensor),
             ("/tokens", "API tokens", Resource::Token),

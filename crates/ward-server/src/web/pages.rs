@@ -797,6 +797,49 @@ pub(crate) async fn asset_care_unit(State(app): State<Arc<App>>, ConnectInfo(pee
     }
 }
 
+/// `GET /remediation`: what to fix first across the fleet.
+pub(crate) async fn remediation(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let v = match viewer(&app, &headers, peer, Action::Read, Resource::Advisory, "remediation").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let plan = match crate::remediation::plan(&app, &v.p).await {
+        Ok(p) => p,
+        Err(r) => return refused(r, Some(&v), "/"),
+    };
+    let mut b = Html::new();
+    html!(b, "<p>Every device with an open known vulnerability, scored as on its own page, and the steps of all of them grouped and ordered by the risk they remove across the fleet.</p>");
+    if plan.partial {
+        html!(b, "<p class=\"notice\">More than {} devices are affected: this plan covers the most recently seen.</p>", crate::remediation::MAX_DEVICES);
+    }
+    html!(b, "<section><h2>What to fix first</h2><table class=\"list\" id=\"plan\"><thead><tr><th>#</th><th>Step</th><th>Advisory</th><th>CVEs</th><th>Devices</th><th>Risk removed</th></tr></thead><tbody>");
+    for (i, st) in plan.steps.iter().enumerate() {
+        html!(
+            b,
+            "<tr><td>{}</td><td><strong>{}</strong>{} <span class=\"meta\">({})</span></td><td>{}</td><td>{}</td><td>",
+            i + 1,
+            st.action,
+            st.fixed_version.as_deref().map(|v| format!(" (version {v})")),
+            st.category.replace('_', " "),
+            st.advisory,
+            st.cves.join(", ")
+        );
+        for (j, d) in st.devices.iter().enumerate() {
+            html!(b, "{}<a href=\"/assets/{}\">{}</a>", if j > 0 { ", " } else { "" }, d.id, d.label);
+        }
+        html!(b, "</td><td>{}</td></tr>", format!("{:.1}", st.risk_removed));
+    }
+    if plan.steps.is_empty() {
+        html!(b, "<tr><td colspan=\"6\">no open known vulnerability</td></tr>");
+    }
+    html!(b, "</tbody></table></section><section><h2>Devices by risk</h2><table class=\"list\" id=\"risky-devices\"><thead><tr><th>Device</th><th>Risk score</th></tr></thead><tbody>");
+    for d in &plan.devices {
+        html!(b, "<tr><td><a href=\"/assets/{}\">{}</a></td><td>{}</td></tr>", d.id, d.label, format!("{:.0}", d.score));
+    }
+    html!(b, "</tbody></table></section>");
+    page(StatusCode::OK, "Remediation plan", Some(&v), &b)
+}
+
 /// `GET /sensors`: how to connect a sensor.
 pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Params) -> Response {
     let v = match viewer(&app, &headers, peer, Action::Read, Resource::Sensor, "sensors").await {
