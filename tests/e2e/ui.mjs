@@ -9,6 +9,7 @@
 // (WARD_IGNORE_HTTPS_ERRORS=0 to trust the system store instead). TOTP codes are computed here
 // (RFC 6238, HMAC-SHA1, 30 s, 6 digits) from the secrets given; each code is accepted once per
 // account, so a refused code is retried once with the next time step.
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { createHmac } from "node:crypto";
 
@@ -160,6 +161,11 @@ async function flow() {
   await Promise.all([page.waitForURL(new RegExp(`/findings/${fid}$`)), page.locator(`#finding-${fid} a[href='/findings/${fid}']`).click()]);
   check((await page.textContent("#finding-status")).trim() === "acknowledged", `finding ${fid}'s own page shows its status`);
   check((await page.locator("#finding-history tbody tr", { hasText: "acknowledged" }).filter({ hasText: admin.user }).count()) === 1, `finding ${fid}'s history shows who acknowledged it`);
+  // The findings page offers the export; the download is the CSV (the sign-in is fresh).
+  await page.goto(`${URL_}/findings`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[href='/export/findings.csv']")]);
+  const csv = readFileSync(await download.path(), "utf8");
+  check(csv.startsWith("id,kind,severity,status") && csv.split("\n").length > 2, "the findings page's CSV export downloads the findings");
 
   // A new account, made in the browser (the administrator's sign-in is fresh), enrols its
   // authenticator at its first sign-in: QR code and key, a first code, ten recovery codes.

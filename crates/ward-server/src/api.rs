@@ -365,21 +365,30 @@ fn csv_field(s: &str) -> String {
 }
 
 async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Path(file): Path<String>) -> Response {
-    let (resource, csv) = match file.as_str() {
+    let p = match app.principal(&method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match export_file(&app, &p, &file).await {
+        Ok(r) => r,
+        Err(r) => r.into_problem(),
+    }
+}
+
+/// An export (`assets.csv`, `assets.json`, `findings.csv`, `findings.json`) as `p`: the policy,
+/// a fresh sign-in, the rows `p` may see; audited with its row count. The API and the web UI's
+/// download links both answer with it.
+pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<Response, Refusal> {
+    let (resource, csv) = match file {
         "assets.csv" => (Resource::Asset, true),
         "assets.json" => (Resource::Asset, false),
         "findings.csv" => (Resource::Finding, true),
         "findings.json" => (Resource::Finding, false),
-        _ => return problem(StatusCode::NOT_FOUND, "Not found", "exports: assets.csv, assets.json, findings.csv, findings.json"),
+        _ => return Err(Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "exports: assets.csv, assets.json, findings.csv, findings.json".into())),
     };
     let subject = format!("export:{file}");
-    let c = match ctx(app, &method, &headers, peer, Action::Export, resource, &subject).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = c.app.require_fresh(&c.p, "export") {
-        return r;
-    }
+    app.permit(p, Action::Export, resource, &subject)?;
+    app.fresh(p, "export")?;
     let mut out = String::new();
     let mut rows = 0u64;
     if resource == Resource::Asset {
@@ -389,9 +398,9 @@ async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         }
         let mut all = Vec::new();
         loop {
-            let page = match c.app.store.assets(&AssetQuery { care_unit: care_scope(&c.p), limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
+            let page = match app.store.assets(&AssetQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
                 Ok(p) => p,
-                Err(e) => return internal(&e),
+                Err(e) => return Err(Refusal::internal(&e)),
             };
             let n = page.items.len();
             for a in page.items {
@@ -419,12 +428,12 @@ async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         }
         let mut all = Vec::new();
         loop {
-            let page = match c.app.store.findings(&FindingQuery { care_unit: care_scope(&c.p), limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
+            let page = match app.store.findings(&FindingQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
                 Ok(p) => p,
-                Err(e) => return internal(&e),
+                Err(e) => return Err(Refusal::internal(&e)),
             };
             let n = page.items.len();
-            for f in visible_findings(&c.p, page.items) {
+            for f in visible_findings(p, page.items) {
                 rows += 1;
                 if csv {
                     let v = [f.id.to_string(), f.kind.clone(), f.severity.clone(), f.status.clone(), f.asset.map(|a| a.to_string()).unwrap_or_default(), f.asset_label.clone().unwrap_or_default(), f.protocol.clone().unwrap_or_default(), f.title.clone(), f.first_seen.to_string(), f.last_seen.to_string(), f.occurrences.to_string(), f.assignee.clone().unwrap_or_default()];
@@ -443,9 +452,9 @@ async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
             out = serde_json::to_string(&all).unwrap_or_default();
         }
     }
-    c.app.audit(ActorKind::User, &c.p.username, "export", &subject, Outcome::Success, &c.p.source, Some(&format!("{rows} rows")));
+    app.audit(ActorKind::User, &p.username, "export", &subject, Outcome::Success, &p.source, Some(&format!("{rows} rows")));
     let ct = if csv { "text/csv; charset=utf-8" } else { "application/json" };
-    (StatusCode::OK, [(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ward-{file}\""))], out).into_response()
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"ward-{file}\""))], out).into_response())
 }
 
 async fn users(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap) -> Response {

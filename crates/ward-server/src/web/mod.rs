@@ -61,6 +61,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/users/{id}", post(pages::change_user))
         .route("/sensors", get(pages::sensors))
         .route("/remediation", get(pages::remediation))
+        .route("/export/{file}", get(pages::export))
         .route("/tokens", get(tokens::tokens).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit))

@@ -246,6 +246,7 @@ pub(crate) async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
     }
     html!(b, "</tbody></table>");
     b.push(&pager("/assets", &q, query.offset, query.limit, page_rows.items.len(), page_rows.total));
+    b.push(&export_links(&v, Resource::Asset, "assets"));
     page(StatusCode::OK, "Inventory", Some(&v), &b)
 }
 
@@ -563,6 +564,7 @@ pub(crate) async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): Con
     let back = with_param("/findings", &q, "done", "");
     b.push(&findings_table(&v, &visible_findings(&v.p, rows.items.clone()), &back));
     b.push(&pager("/findings", &q, query.offset, query.limit, rows.items.len(), rows.total));
+    b.push(&export_links(&v, Resource::Finding, "findings"));
     page(StatusCode::OK, "Findings", Some(&v), &b)
 }
 
@@ -794,6 +796,28 @@ pub(crate) async fn asset_care_unit(State(app): State<Arc<App>>, ConnectInfo(pee
     match set_care_unit(&app, &v.p, id, Some(&f.care_unit)).await {
         Ok(()) => Redirect::to(&format!("/assets/{id}")).into_response(),
         Err(r) => refused(r, Some(&v), &format!("/assets/{id}")),
+    }
+}
+
+/// Download links for the roles that may export `resource` (a fresh sign-in is asked first).
+fn export_links(v: &Viewer, resource: Resource, name: &str) -> Html {
+    let mut h = Html::new();
+    if ward_auth::allowed(v.p.role, Action::Export, resource) {
+        html!(h, "<p class=\"exports\">Export all: <a href=\"/export/{}.csv\">CSV</a> · <a href=\"/export/{}.json\">JSON</a></p>", name, name);
+    }
+    h
+}
+
+/// `GET /export/{file}`: the API's export, downloaded from a page (after a fresh sign-in).
+pub(crate) async fn export(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(file): Path<String>) -> Response {
+    let p = match app.session_principal(&headers, peer, None).await {
+        Ok(p) => p,
+        Err(r) => return refused(r, None, "/"),
+    };
+    let v = Viewer { csrf: app.csrf_token(&headers), p };
+    match crate::api::export_file(&app, &v.p, &file).await {
+        Ok(r) => r,
+        Err(r) => refused(r, Some(&v), &format!("/export/{file}")),
     }
 }
 
