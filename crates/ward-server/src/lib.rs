@@ -365,12 +365,20 @@ async fn as_problem(r: Response) -> Response {
         return r;
     }
     let status = r.status();
-    let text = match axum::body::to_bytes(r.into_body(), 4096).await {
+    let (parts, body) = r.into_parts();
+    let text = match axum::body::to_bytes(body, 4096).await {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(_) => String::new(),
     };
     let title = status.canonical_reason().unwrap_or("Bad request");
-    problem(status, title, if text.is_empty() { title } else { &text })
+    let mut out = problem(status, title, if text.is_empty() { title } else { &text });
+    // Keep what else the refusal said (`Allow` on a 405, for one).
+    for (k, v) in &parts.headers {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// Security headers on every response.
@@ -543,4 +551,33 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
         eprintln!("ward server: final ledger checkpoint failed: {e}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use axum::http::{StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    /// A framework refusal (plain text, or no body at all) becomes problem+json with the same
+    /// status and message, keeping its other headers (`Allow` on a 405); anything else passes.
+    #[test]
+    fn refusals_become_problems() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let text = rt.block_on(super::as_problem((StatusCode::UNPROCESSABLE_ENTITY, "Failed to deserialize the JSON body").into_response()));
+        assert_eq!(text.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(text.headers()[header::CONTENT_TYPE], "application/problem+json");
+        let body = rt.block_on(axum::body::to_bytes(text.into_body(), 4096)).expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!((v["status"].as_u64(), v["detail"].as_str()), (Some(422), Some("Failed to deserialize the JSON body")));
+        let mut empty = Response::new(axum::body::Body::empty());
+        *empty.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        empty.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET,HEAD"));
+        let e = rt.block_on(super::as_problem(empty));
+        assert_eq!((e.status(), e.headers()[header::ALLOW].to_str().ok()), (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD")));
+        assert_eq!(e.headers()[header::CONTENT_TYPE], "application/problem+json");
+        let ok = rt.block_on(super::as_problem((StatusCode::OK, "fine").into_response()));
+        assert_eq!(ok.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        let html = rt.block_on(super::as_problem((StatusCode::NOT_FOUND, axum::response::Html("<p>page</p>")).into_response()));
+        assert_eq!(html.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    }
 }
