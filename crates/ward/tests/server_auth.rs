@@ -41,8 +41,9 @@ fn code(s: &TotpSecret, step: u64) -> String {
     code_for_step(s, step).to_string()
 }
 
-/// Enrol TOTP on a session at the password stage; returns (secret, csrf, recovery codes).
-fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>) {
+/// Enrol TOTP on a session at the password stage; returns (secret, csrf, recovery codes, the
+/// time step of the code it enrolled with).
+fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>, u64) {
     let (st, body) = s.curl(jar, "GET", "/api/v1/login/enrol", &[], None);
     assert_eq!(st, 200, "{body}");
     let v = json(&body);
@@ -56,7 +57,7 @@ fn enrol(s: &Server, jar: &Path) -> (TotpSecret, String, Vec<String>) {
     let v = json(&body);
     let rc: Vec<String> = v["recovery_codes"].as_array().expect("codes").iter().filter_map(|c| c.as_str().map(str::to_string)).collect();
     assert_eq!(rc.len(), 10);
-    (sec, v["csrf_token"].as_str().expect("csrf").to_string(), rc)
+    (sec, v["csrf_token"].as_str().expect("csrf").to_string(), rc, step)
 }
 
 #[test]
@@ -91,7 +92,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(s.curl(&anon, "POST", "/api/v1/setup", &[], Some(&good)).0, 403, "the setup token works once");
     // Before its second factor, the session can do nothing else.
     assert_eq!(s.curl(&jar, "GET", "/api/v1/assets", &[], None).0, 401);
-    let (admin_totp, csrf, admin_rc) = enrol(&s, &jar);
+    let (admin_totp, csrf, admin_rc, enrol_step) = enrol(&s, &jar);
     let with_csrf = format!("X-CSRF-Token: {csrf}");
 
     // Some data: a sensor's report.
@@ -184,7 +185,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let ajar = dir.join("auditor.jar");
     let (st, body) = s.curl(&ajar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"ann.auditor","password":"{AUDITOR_PW}"}}"#)));
     assert_eq!((st, json(&body)["next"].as_str()), (200, Some("enrol")));
-    let (_, acsrf, _) = enrol(&s, &ajar);
+    let (_, acsrf, _, _) = enrol(&s, &ajar);
     assert_eq!(s.curl(&ajar, "GET", "/api/v1/findings", &[], None).0, 200);
     let resolve = format!("/api/v1/findings/{fid}/resolve");
     let (st, body) = s.curl(&ajar, "POST", &resolve, &[&format!("X-CSRF-Token: {acsrf}")], None);
@@ -279,7 +280,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(s.curl(&jar, "POST", "/api/v1/users", &[&with_csrf], Some(clinician)).0, 201);
     let cjar = dir.join("clinician.jar");
     assert_eq!(s.curl(&cjar, "POST", "/api/v1/login", &[], Some(r#"{"username":"cara.clinician","password":"Bedside-Monitor-Quiet-9"}"#)).0, 200);
-    let (_, ccsrf, _) = enrol(&s, &cjar);
+    let (_, ccsrf, _, _) = enrol(&s, &cjar);
     let (st, body) = s.curl(&cjar, "GET", "/api/v1/assets?limit=500", &[], None);
     assert_eq!(st, 200, "{body}");
     let seen: Vec<i64> = json(&body)["items"].as_array().expect("items").iter().filter_map(|a| a["id"].as_i64()).collect();
@@ -306,7 +307,9 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(login(&jar2, ADMIN_PW).0, 200);
     let step = step_at(now()).expect("step");
     let totp = |j: &Path, c: &str| s.curl(j, "POST", "/api/v1/login/totp", &[], Some(&format!(r#"{{"code":"{c}"}}"#))).0;
-    assert_eq!(totp(&jar2, &code(&admin_totp, step - 1)), 401, "the enrolment code's step is spent");
+    // The enrolment's own code, whatever time it is now (the test may have crossed a 30 s step
+    // since): spent, or out of the window, refused either way.
+    assert_eq!(totp(&jar2, &code(&admin_totp, enrol_step)), 401, "the enrolment code's step is spent");
     assert_eq!(totp(&jar2, &code(&admin_totp, step)), 200);
     let jar3 = dir.join("admin3.jar");
     assert_eq!(login(&jar3, ADMIN_PW).0, 200);
