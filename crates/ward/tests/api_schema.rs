@@ -7,7 +7,6 @@
 
 mod common;
 
-use common::server::Server;
 use common::*;
 use serde_json::Value;
 use std::process::Command;
