@@ -115,12 +115,19 @@ pub(crate) fn care_scope(p: &Principal) -> Option<String> {
 /// for them (404, like an unknown id, so ids of other units cannot be probed).
 pub(crate) async fn may_see_asset(app: &App, p: &Principal, id: i64) -> Result<(), Refusal> {
     let not_found = || Refusal::Problem(StatusCode::NOT_FOUND, "Not found", "no such asset".into());
-    let Some(unit) = care_scope(p) else { return Ok(()) };
+    if care_scope(p).is_none() {
+        return Ok(());
+    }
     match app.store.asset_care_unit(id).await {
-        Ok(Some(u)) if !unit.is_empty() && u == unit => Ok(()),
+        Ok(u) if in_scope(p, u.as_deref()) => Ok(()),
         Ok(_) | Err(ward_store::StoreError::NotFound(_)) => Err(not_found()),
         Err(e) => Err(Refusal::internal(&e)),
     }
+}
+
+/// Whether a device in care unit `unit` is in `p`'s view.
+pub(crate) fn in_scope(p: &Principal, unit: Option<&str>) -> bool {
+    care_scope(p).is_none_or(|mine| !mine.is_empty() && unit == Some(mine.as_str()))
 }
 
 /// Put asset `id` in a care unit (or none), as `p`.
@@ -195,7 +202,7 @@ pub(crate) fn device_risk(app: &App, p: &Principal, id: i64, doc: &serde_json::V
         return None;
     }
     let k = app.intel.as_ref()?;
-    let mut asset: ward_model::report::Asset = serde_json::from_value(doc.clone()).ok()?;
+    let mut asset = <ward_model::report::Asset as Deserialize>::deserialize(doc).ok()?;
     asset.id = id.to_string();
     // The sensor's findings make up the exposure, as in `ward vulns` on the same report; the
     // known-vulnerability findings the advisories raised are the matches themselves.
@@ -337,13 +344,10 @@ async fn finding_action(
     body: Option<Json<serde_json::Value>>,
 ) -> Response {
     // An object or no body at all (serde would also take a struct's fields from an array).
-    let b = match body.map(|Json(v)| v) {
+    let b = match body.map(|Json(v)| crate::from_object::<ActionBody>(v)) {
         None => ActionBody::default(),
-        Some(v @ serde_json::Value::Object(_)) => match serde_json::from_value::<ActionBody>(v) {
-            Ok(b) => b,
-            Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", &format!("the body: {e}")),
-        },
-        Some(_) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"),
+        Some(Ok(b)) => b,
+        Some(Err(r)) => return r,
     };
     let Some((policy_action, action)) = finding_verb(&verb, &b) else {
         return problem(StatusCode::NOT_FOUND, "Not found", "actions: acknowledge, resolve, reopen, accept-risk, assign, comment");

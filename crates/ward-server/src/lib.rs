@@ -281,11 +281,16 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
         let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await.map_err(IntoResponse::into_response)?;
-        if !v.is_object() {
-            return Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"));
-        }
-        serde_json::from_value(v).map(Body).map_err(|e| problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", &format!("the body: {e}")))
+        from_object(v).map(Body)
     }
+}
+
+/// A request body's value as `T`, refused (422) unless it is a JSON object.
+pub(crate) fn from_object<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Response> {
+    if !v.is_object() {
+        return Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"));
+    }
+    serde_json::from_value(v).map_err(|e| problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", &format!("the body: {e}")))
 }
 
 /// JSON integers that may arrive written as floats (`162.0` is an integer to JSON Schema, and

@@ -4,7 +4,7 @@
 use super::html::{Html, html};
 use super::{Viewer, actor, bytes, days_from_civil, message, page, refused, safe_next, viewer, when};
 use crate::App;
-use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, device_risk, finding_query, finding_verb, finding_with_history, may_see_asset, set_care_unit, update_account, visible_findings};
+use crate::api::{ActionBody, NewUser, UserChange, act_on_finding, asset_query, care_scope, create_account, device_risk, finding_query, finding_verb, finding_with_history, in_scope, set_care_unit, update_account, visible_findings};
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -283,12 +283,10 @@ pub(crate) async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): Connec
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = may_see_asset(&app, &v.p, id).await {
-        return refused(r, Some(&v), "/assets");
-    }
+    // One read of the device's unit decides the clinician's view and shows on the page.
     let care_unit = match app.store.asset_care_unit(id).await {
-        Ok(u) => u,
-        Err(ward_store::StoreError::NotFound(_)) => return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such device."),
+        Ok(u) if in_scope(&v.p, u.as_deref()) => u,
+        Ok(_) | Err(ward_store::StoreError::NotFound(_)) => return message(StatusCode::NOT_FOUND, "Not found", Some(&v), "No such device."),
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
     let (row, detail, identifiers, history) = match app.store.asset(id).await {
@@ -477,6 +475,14 @@ fn action_forms(v: &Viewer, f: &FindingRow, back: &str) -> Html {
     h
 }
 
+/// The device a finding is about, as a link to its page.
+fn device_link(f: &FindingRow) -> Html {
+    let Some(a) = f.asset else { return Html::text("—") };
+    let mut h = Html::new();
+    html!(h, "<a href=\"/assets/{}\">{}</a>", a, f.asset_label.as_deref().unwrap_or("device"));
+    h
+}
+
 fn findings_table(v: &Viewer, items: &[FindingRow], back: &str) -> Html {
     let mut b = Html::new();
     html!(b, "<table class=\"list findings\" id=\"findings\"><thead><tr><th>Severity</th><th>Finding</th><th>Device</th><th>Protocol</th><th>Status</th><th>Assignee</th><th>Last seen</th><th>Seen</th><th>Actions</th></tr></thead><tbody>");
@@ -489,14 +495,7 @@ fn findings_table(v: &Viewer, items: &[FindingRow], back: &str) -> Html {
             }
             html!(evidence, "</dl><p>{}</p></details>", f.remediation);
         }
-        let device = match (f.asset, &f.asset_label) {
-            (Some(a), label) => {
-                let mut h = Html::new();
-                html!(h, "<a href=\"/assets/{}\">{}</a>", a, label.as_deref().unwrap_or("device"));
-                h
-            }
-            (None, _) => Html::text("—"),
-        };
+        let device = device_link(f);
         html!(
             b,
             "<tr id=\"finding-{}\" data-status=\"{}\"><td><span class=\"badge {}\">{}</span></td><td><a href=\"/findings/{}\">{}</a>{}</td><td>{}</td><td>{}</td><td class=\"status\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -610,14 +609,7 @@ pub(crate) async fn finding(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
     if let Some(d) = q.get("done") {
         html!(b, "<p class=\"notice\" role=\"status\">Done: {}.</p>", d);
     }
-    let device = match (f.asset, &f.asset_label) {
-        (Some(a), label) => {
-            let mut h = Html::new();
-            html!(h, "<a href=\"/assets/{}\">{}</a>", a, label.as_deref().unwrap_or("device"));
-            h
-        }
-        (None, _) => Html::text("—"),
-    };
+    let device = device_link(&f);
     html!(
         b,
         "<section><dl class=\"facts\"><dt>Severity</dt><dd><span class=\"badge {}\">{}</span></dd><dt>Kind</dt><dd>{}</dd><dt>Device</dt><dd>{}</dd><dt>Protocol</dt><dd>{}</dd><dt>Status</dt><dd id=\"finding-status\">{}</dd><dt>Assignee</dt><dd>{}</dd><dt>First seen</dt><dd>{}</dd><dt>Last seen</dt><dd>{}</dd><dt>Occurrences</dt><dd>{}</dd></dl><h2>What to do</h2><p>{}</p>",
@@ -894,12 +886,7 @@ pub(crate) async fn sensors(State(app): State<Arc<App>>, ConnectInfo(peer): Conn
             state
         );
         if may_revoke && state == "active" {
-            html!(
-                b,
-                "<form method=\"post\" action=\"/tokens/{}/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"/sensors\"><button type=\"submit\">Revoke</button></form>",
-                t.public_id,
-                v.csrf
-            );
+            b.push(&super::tokens::revoke_form(&t.public_id, &v.csrf, "/sensors"));
         }
         html!(b, "</td></tr>");
     }

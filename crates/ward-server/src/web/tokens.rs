@@ -15,6 +15,19 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use ward_auth::{Action, Resource};
 
+/// The button that revokes token `public_id`, then goes back to `back`.
+pub(crate) fn revoke_form(public_id: &str, csrf: &str, back: &str) -> Html {
+    let mut h = Html::new();
+    html!(
+        h,
+        "<form method=\"post\" action=\"/tokens/{}/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{}\"><button type=\"submit\">Revoke</button></form>",
+        public_id,
+        csrf,
+        back
+    );
+    h
+}
+
 /// The list and, for roles that may make tokens, the form.
 fn body(v: &Viewer, notice: Option<&str>, list: &[crate::token_api::Listed]) -> Html {
     let mut b = Html::new();
@@ -38,12 +51,7 @@ fn body(v: &Viewer, notice: Option<&str>, list: &[crate::token_api::Listed]) -> 
             l.state
         );
         if l.state == "active" && ward_auth::allowed(v.p.role, Action::Delete, Resource::Token) {
-            html!(
-                b,
-                "<form method=\"post\" action=\"/tokens/{}/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"/tokens\"><button type=\"submit\">Revoke</button></form>",
-                t.public_id,
-                v.csrf
-            );
+            b.push(&revoke_form(&t.public_id, &v.csrf, "/tokens"));
         }
         html!(b, "</td></tr>");
     }
