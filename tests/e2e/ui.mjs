@@ -6,12 +6,14 @@
 //   WARD_AUDITOR=ann WARD_AUDITOR_PASSWORD=... WARD_AUDITOR_TOTP=BASE32 node tests/e2e/ui.mjs
 //
 // The server's certificate is self-signed: the browser context ignores certificate errors
-// (WARD_IGNORE_HTTPS_ERRORS=0 to trust the system store instead). TOTP codes are computed here
+// (WARD_IGNORE_HTTPS_ERRORS=0 to trust the system store instead). WebAuthn refuses pages with a
+// certificate error, so `ui.mjs passkey` instead trusts the server's own key: WARD_CERT names its
+// certificate, and Chromium is told that key's SPKI hash. TOTP codes are computed here
 // (RFC 6238, HMAC-SHA1, 30 s, 6 digits) from the secrets given; each code is accepted once per
 // account, so a refused code is retried once with the next time step.
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac, X509Certificate } from "node:crypto";
 
 const env = (k, d) => {
   const v = process.env[k] ?? d;
@@ -21,7 +23,7 @@ const env = (k, d) => {
 const URL_ = env("WARD_URL").replace(/\/$/, "");
 const mode = process.argv[2] ?? "flow";
 const admin = { user: env("WARD_ADMIN"), password: env("WARD_ADMIN_PASSWORD"), totp: mode === "setup" ? "" : env("WARD_ADMIN_TOTP") };
-const auditor = mode === "setup" ? {} : { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
+const auditor = mode !== "flow" ? {} : { user: env("WARD_AUDITOR"), password: env("WARD_AUDITOR_PASSWORD"), totp: env("WARD_AUDITOR_TOTP") };
 // An account the test makes through the browser and enrols there.
 const newcomer = { user: env("WARD_NEW_USER", "sam.analyst"), password: env("WARD_NEW_PASSWORD", "Amber-Otter-Meadow-2718") };
 
@@ -61,8 +63,10 @@ function totp(secret, step) {
 const stepNow = () => Math.floor(Date.now() / 1000 / 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const contextOptions = () => ({ ignoreHTTPSErrors: !process.env.WARD_CERT && process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+
 async function signIn(browser, who) {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+  const ctx = await browser.newContext(contextOptions());
   const page = await ctx.newPage();
   page.on("dialog", (d) => {
     throw new Error(`unexpected dialog: ${d.message()}`);
@@ -87,8 +91,16 @@ async function signIn(browser, who) {
   return { ctx, page };
 }
 
+// The SHA-256 of the certificate's SubjectPublicKeyInfo, as Chromium's
+// --ignore-certificate-errors-spki-list wants it (base64).
+function spkiHash(pemFile) {
+  const cert = new X509Certificate(readFileSync(pemFile));
+  return createHash("sha256").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("base64");
+}
+const launchArgs = process.env.WARD_CERT ? [`--ignore-certificate-errors-spki-list=${spkiHash(process.env.WARD_CERT)}`] : [];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: launchArgs,
   headless: true,
   // Chromium's sandbox cannot start as root (CI runs as root).
   chromiumSandbox: !(process.getuid && process.getuid() === 0),
@@ -97,7 +109,7 @@ const browser = await chromium.launch({
 // token in the fragment, copied into the form by ward.js), enrolled in the browser; prints the
 // TOTP secret and one recovery code for the rest of the test.
 async function setup() {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+  const ctx = await browser.newContext(contextOptions());
   const page = await ctx.newPage();
   await page.goto(`${URL_}/setup#${env("WARD_SETUP_TOKEN")}`);
   await page.waitForFunction(() => document.getElementById("setup-token").value.length > 0);
@@ -121,6 +133,8 @@ async function setup() {
 try {
   if (mode === "setup") {
     await setup();
+  } else if (mode === "passkey") {
+    await passkey();
   } else {
     await flow();
   }
@@ -176,7 +190,7 @@ async function flow() {
   await Promise.all([page.waitForURL(/created=/), page.click("form[action='/users'] button[type=submit]")]);
   check((await page.locator("#users tbody tr", { hasText: newcomer.user }).count()) === 1, `the administrator created ${newcomer.user} through the users form`);
   {
-    const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+    const ctx = await browser.newContext(contextOptions());
     const p = await ctx.newPage();
     await p.goto(`${URL_}/login`);
     await p.fill("input[name=username]", newcomer.user);
@@ -211,7 +225,7 @@ async function flow() {
   const apiToken = (await page.textContent("#new-token-value")).trim();
   check(apiToken.startsWith("ward_a_"), "the tokens page makes an API token and shows it once");
   {
-    const ctx = await browser.newContext({ ignoreHTTPSErrors: process.env.WARD_IGNORE_HTTPS_ERRORS !== "0" });
+    const ctx = await browser.newContext(contextOptions());
     const auth = { headers: { Authorization: `Bearer ${apiToken}` } };
     check((await ctx.request.get(`${URL_}/api/v1/findings?limit=1`, auth)).status() === 200, "the token reads findings without a session");
     check((await ctx.request.get(`${URL_}/api/v1/assets?limit=1`, auth)).status() === 403, "the token is refused what its scope lacks");
@@ -269,5 +283,78 @@ async function flow() {
   check(new URL(page.url()).pathname === "/login", "after signing out, pages send to /login");
   await a.ctx.close();
   await b.ctx.close();
+  console.log(`e2e: ${passed} checks passed`);
+}
+
+// `ui.mjs passkey`: the administrator (signed in with a TOTP code) adds a security key on the
+// account page, with Chromium's virtual authenticator (CTAP2, user verification) standing in for
+// a YubiKey; signs out; signs in with the password and the key, no code. A replayed answer
+// (the one the browser sent, against a new challenge) is refused; the removed key is gone.
+// Needs WARD_URL on https://localhost:PORT (a relying party is a host name) and WARD_CERT.
+async function passkey() {
+  const { ctx, page } = await signIn(browser, admin);
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await Promise.all([page.waitForURL(/\/account$/), page.click("header a.who")]);
+  check((await page.textContent("h1")) === "Your account", "the account page opens from the name in the header");
+  check((await page.locator("#passkeys-none").count()) === 1, "no security key yet");
+  await page.fill("#passkey-add input[name=name]", "virtual key");
+  page.on("console", (m) => console.log(`browser console: ${m.text()}`));
+  await page.click("#passkey-add button[type=submit]");
+  // The page reloads with the key listed, or says why not.
+  await page.waitForFunction(() => document.querySelector("#passkeys tbody tr") || /[^.]$|not|cannot/.test(document.getElementById("passkey-status")?.textContent ?? ""), null, { timeout: 30000 });
+  const said = await page.locator("#passkey-status").count() ? await page.textContent("#passkey-status") : "";
+  check((await page.locator("#passkeys tbody tr").count()) === 1, `the page lists the new key (${said || "reloaded"})`);
+  check((await page.locator("#passkeys tbody tr", { hasText: "virtual key" }).count()) === 1, "the security key is registered through the browser's WebAuthn prompt and listed");
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  check(credentials.length === 1, "the authenticator holds one credential for Ward");
+
+  // Sign out; sign in with the password, then the key instead of a code.
+  await Promise.all([page.waitForURL(/\/login$/), page.click("form.signout button")]);
+  async function password() {
+    await page.goto(`${URL_}/login`);
+    await page.fill("input[name=username]", admin.user);
+    await page.fill("input[name=password]", admin.password);
+    await Promise.all([page.waitForURL(/\/login\/totp$/), page.click("form[action='/login'] button[type=submit]")]);
+  }
+  await password();
+  check((await page.locator("#passkey-signin").count()) === 1, "after the password, the second-factor page offers the security key");
+  let sent = null;
+  page.on("request", (r) => {
+    if (r.url().endsWith("/api/v1/login/passkey/finish")) sent = r.postData();
+  });
+  await Promise.all([page.waitForURL((u) => u.pathname === "/"), page.click("#passkey-signin")]);
+  check((await page.textContent("h1")) === "Dashboard", "signed in with the password and the security key, no code");
+  check(sent !== null && sent.includes("authenticatorData"), "the browser sent the key's signed assertion");
+  const after = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+  check(after[0].signCount > credentials[0].signCount, "the key's signature counter went up");
+
+  // The same answer again, against a new challenge of a new sign-in: refused.
+  await Promise.all([page.waitForURL(/\/login$/), page.click("form.signout button")]);
+  await password();
+  const replay = await page.evaluate(async (body) => {
+    const h = { "Content-Type": "application/json" };
+    const start = await fetch("/api/v1/login/passkey", { method: "POST", headers: h, body: "{}" });
+    const fin = await fetch("/api/v1/login/passkey/finish", { method: "POST", headers: h, body });
+    return [start.status, fin.status, (await fin.json()).detail];
+  }, sent);
+  check(replay[0] === 200 && replay[1] === 401, `a replayed assertion is refused (${replay.join(", ")})`);
+  check(replay[2] === "invalid username, password or code", "with the generic sign-in message");
+
+  // The key still works; then it is removed from the account page (the sign-in is fresh).
+  await page.goto(`${URL_}/login/totp`);
+  await Promise.all([page.waitForURL((u) => u.pathname === "/"), page.click("#passkey-signin")]);
+  check((await page.textContent("h1")) === "Dashboard", "the key signs in again after the refused replay");
+  await page.goto(`${URL_}/account`);
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith("/account") && r.request().method() === "GET"), page.click("#passkeys tbody tr form button")]);
+  await page.waitForSelector("#passkeys-none");
+  check((await page.locator("#passkeys tbody tr").count()) === 0, "the key is removed from the account page");
+  await Promise.all([page.waitForURL(/\/login$/), page.click("form.signout button")]);
+  await password();
+  check((await page.locator("#passkey-signin").count()) === 0, "without a key, the second-factor page offers only the code");
+  await ctx.close();
   console.log(`e2e: ${passed} checks passed`);
 }

@@ -56,13 +56,20 @@ impl std::fmt::Debug for Passkeys {
 impl Passkeys {
     /// A relying party for `rp_id` (the host name, e.g. `ward.hospital.example`) serving the
     /// web UI at `origin` (e.g. `https://ward.hospital.example:8443`), shown to users as
-    /// `rp_name`.
+    /// `rp_name`. `any_port`: accept the origin's scheme and host on any port (a server that
+    /// was not told the address its users open, on `localhost`); the relying party id, which
+    /// the credentials are bound to, is the same either way.
     ///
     /// # Errors
     /// [`PasskeyError::Configuration`] if the origin does not parse or is not within `rp_id`.
-    pub fn new(rp_id: &str, origin: &str, rp_name: &str) -> Result<Self, PasskeyError> {
+    pub fn new(rp_id: &str, origin: &str, rp_name: &str, any_port: bool) -> Result<Self, PasskeyError> {
         let origin = Url::parse(origin).map_err(|_| PasskeyError::Configuration)?;
-        let inner = WebauthnBuilder::new(rp_id, &origin).map_err(|_| PasskeyError::Configuration)?.rp_name(rp_name).build().map_err(|_| PasskeyError::Configuration)?;
+        let inner = WebauthnBuilder::new(rp_id, &origin)
+            .map_err(|_| PasskeyError::Configuration)?
+            .rp_name(rp_name)
+            .allow_any_port(any_port)
+            .build()
+            .map_err(|_| PasskeyError::Configuration)?;
         Ok(Self { inner })
     }
 
@@ -119,20 +126,67 @@ impl Passkeys {
     }
 }
 
+/// The text a credential is stored and looked up by: its id in base64url.
+#[must_use]
+pub fn credential_text(id: &CredentialID) -> String {
+    crate::encoding::b64url(id)
+}
+
+/// A new user handle: 16 random bytes, as 32 hex digits for the store.
+///
+/// # Errors
+/// [`crate::AuthError::Random`] when the generator fails.
+pub fn new_handle(rng: &dyn crate::RandomSource) -> Result<String, crate::AuthError> {
+    let mut b = [0u8; 16];
+    rng.fill(&mut b)?;
+    Ok(crate::encoding::hex(&b))
+}
+
+/// A stored user handle's bytes; `None` unless exactly 32 hex digits.
+#[must_use]
+pub fn parse_handle(hex: &str) -> Option<[u8; 16]> {
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn handles_and_credential_text() {
+        struct Fixed;
+        impl crate::RandomSource for Fixed {
+            fn fill(&self, buf: &mut [u8]) -> Result<(), crate::AuthError> {
+                buf.iter_mut().enumerate().for_each(|(i, b)| *b = u8::try_from(i).unwrap_or(0) * 17);
+                Ok(())
+            }
+        }
+        let h = new_handle(&Fixed).expect("handle");
+        assert_eq!(h, "00112233445566778899aabbccddeeff");
+        assert_eq!(parse_handle(&h), Some([0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]));
+        for bad in ["", "0011", "zz112233445566778899aabbccddeeff", "00112233445566778899aabbccddeeff00", "é0112233445566778899aabbccddeef"] {
+            assert_eq!(parse_handle(bad), None, "{bad}");
+        }
+        assert_eq!(credential_text(&vec![0xfb, 0xff, 0x01]), "-_8B");
+    }
+
+    #[test]
     fn relying_party_must_contain_the_origin() {
-        assert!(Passkeys::new("ward.hospital.example", "https://ward.hospital.example:8443", "Ward").is_ok());
-        assert_eq!(Passkeys::new("hospital.example", "https://evil.example", "Ward").err(), Some(PasskeyError::Configuration));
-        assert_eq!(Passkeys::new("ward.hospital.example", "not a url", "Ward").err(), Some(PasskeyError::Configuration));
+        assert!(Passkeys::new("ward.hospital.example", "https://ward.hospital.example:8443", "Ward", false).is_ok());
+        assert_eq!(Passkeys::new("hospital.example", "https://evil.example", "Ward", false).err(), Some(PasskeyError::Configuration));
+        assert_eq!(Passkeys::new("ward.hospital.example", "not a url", "Ward", false).err(), Some(PasskeyError::Configuration));
     }
 
     #[test]
     fn registration_challenge_and_serialisable_state() {
-        let rp = Passkeys::new("ward.hospital.example", "https://ward.hospital.example", "Ward").expect("rp");
+        let rp = Passkeys::new("ward.hospital.example", "https://ward.hospital.example", "Ward", false).expect("rp");
         let (challenge, state) = rp.start_registration([7; 16], "alice", "Alice A.", Vec::new()).expect("start");
         let json = serde_json::to_value(&challenge).expect("challenge json");
         assert_eq!(json["publicKey"]["rp"]["id"], "ward.hospital.example");
@@ -144,7 +198,7 @@ mod tests {
 
     #[test]
     fn authentication_needs_a_passkey_and_rejects_garbage() {
-        let rp = Passkeys::new("ward.hospital.example", "https://ward.hospital.example", "Ward").expect("rp");
+        let rp = Passkeys::new("ward.hospital.example", "https://ward.hospital.example", "Ward", false).expect("rp");
         assert_eq!(rp.start_authentication(&[]).err(), Some(PasskeyError::NoPasskey));
         let (_, state) = rp.start_registration([1; 16], "bob", "Bob", Vec::new()).expect("start");
         let forged = serde_json::json!({

@@ -18,4 +18,76 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm("Accept this risk until the date given? This is recorded in the audit trail.")) e.preventDefault();
     });
   });
+  // Security keys and passkeys (WebAuthn): the server's options carry binary fields in
+  // base64url; the browser's API wants ArrayBuffers, and its answer goes back in base64url.
+  var status = document.getElementById("passkey-status");
+  function say(text) { if (status) status.textContent = text; }
+  function fromB64u(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out.buffer;
+  }
+  function toB64u(buf) {
+    var bytes = new Uint8Array(buf), bin = "";
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function ids(list) { (list || []).forEach(function (c) { c.id = fromB64u(c.id); }); }
+  function api(path, body) {
+    var csrf = document.querySelector("meta[name='csrf-token']");
+    var headers = { "Content-Type": "application/json" };
+    if (csrf && csrf.content) headers["X-CSRF-Token"] = csrf.content;
+    return fetch(path, { method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(body) }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
+    });
+  }
+  function failed(r) { return (r.body && r.body.detail) || "The security key was not accepted."; }
+  var supported = !!(window.PublicKeyCredential && navigator.credentials);
+  var add = document.getElementById("passkey-add");
+  if (add) add.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!supported) { say("This browser cannot use security keys."); return; }
+    say("Waiting for your security key...");
+    api("/api/v1/passkeys/register", { name: add.elements.name.value }).then(function (r) {
+      if (r.status === 401 && r.body.title === "Re-authentication required") { location.href = "/reauth?next=/account"; return null; }
+      if (r.status !== 200) throw new Error(failed(r));
+      var o = r.body.publicKey;
+      o.challenge = fromB64u(o.challenge);
+      o.user.id = fromB64u(o.user.id);
+      ids(o.excludeCredentials);
+      return navigator.credentials.create({ publicKey: o });
+    }).then(function (cred) {
+      if (!cred) return null;
+      return api("/api/v1/passkeys/register/finish", { credential: {
+        id: cred.id, rawId: toB64u(cred.rawId), type: cred.type, extensions: cred.getClientExtensionResults(),
+        response: { attestationObject: toB64u(cred.response.attestationObject), clientDataJSON: toB64u(cred.response.clientDataJSON) }
+      } }).then(function (r) {
+        if (r.status !== 201) throw new Error(failed(r));
+        location.reload();
+      });
+    }).catch(function (err) { say(err && err.message ? err.message : "The security key was not registered."); });
+  });
+  var signin = document.getElementById("passkey-signin");
+  if (signin) signin.addEventListener("click", function () {
+    if (!supported) { say("This browser cannot use security keys: use the code from your app."); return; }
+    say("Waiting for your security key...");
+    api("/api/v1/login/passkey", {}).then(function (r) {
+      if (r.status !== 200) throw new Error(failed(r));
+      var o = r.body.publicKey;
+      o.challenge = fromB64u(o.challenge);
+      ids(o.allowCredentials);
+      return navigator.credentials.get({ publicKey: o });
+    }).then(function (cred) {
+      var resp = cred.response;
+      return api("/api/v1/login/passkey/finish", { credential: {
+        id: cred.id, rawId: toB64u(cred.rawId), type: cred.type, extensions: cred.getClientExtensionResults(),
+        response: { authenticatorData: toB64u(resp.authenticatorData), clientDataJSON: toB64u(resp.clientDataJSON), signature: toB64u(resp.signature), userHandle: resp.userHandle ? toB64u(resp.userHandle) : null }
+      } });
+    }).then(function (r) {
+      if (r.status !== 200) throw new Error(failed(r));
+      location.href = "/";
+    }).catch(function (err) { say(err && err.message ? err.message : "The security key was not accepted."); });
+  });
 });

@@ -592,7 +592,7 @@ pub(crate) struct CodeBody {
 }
 
 /// The session becomes a full one: the sign-in is complete.
-async fn complete(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str) -> Result<(), Refusal> {
+pub(crate) async fn complete(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str) -> Result<(), Refusal> {
     app.store.authenticate_session(&token.storage_hash(), "full").await.map_err(|e| Refusal::internal(&e))?;
     let _ = app.store.set_throttle(user.id, "{}").await;
     app.audit(ActorKind::User, &user.username, "auth.sign_in", &format!("user:{}", user.id), Outcome::Success, source, None);
@@ -600,14 +600,14 @@ async fn complete(app: &App, token: &SessionToken, user: &ward_store::UserRow, s
 }
 
 /// The API's answer to a completed sign-in: who, the role and the CSRF token.
-fn completed_json(app: &App, token: &SessionToken, user: &ward_store::UserRow, mut body: serde_json::Value) -> Response {
+pub(crate) fn completed_json(app: &App, token: &SessionToken, user: &ward_store::UserRow, mut body: serde_json::Value) -> Response {
     body["csrf_token"] = serde_json::Value::String(app.keys.csrf.token(token));
     body["username"] = serde_json::Value::String(user.username.clone());
     body["role"] = serde_json::Value::String(user.role.clone());
     json(StatusCode::OK, body)
 }
 
-async fn second_factor_failed(app: &App, user: &ward_store::UserRow, source: &str, why: &str) -> Refusal {
+pub(crate) async fn second_factor_failed(app: &App, user: &ward_store::UserRow, source: &str, why: &str) -> Refusal {
     let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
     let mut t = Throttle::account(state);
     t.record(ward_auth::throttle::Outcome::Failure, now_s());
@@ -656,15 +656,21 @@ pub(crate) async fn enrol_finish(State(app): State<Arc<App>>, ConnectInfo(peer):
     }
 }
 
-/// The second factor: a TOTP code (each accepted once) or a recovery code (each usable once).
-/// On success the sign-in is complete; answers how many recovery codes are left when one was
-/// used.
-pub(crate) async fn second_factor_step(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str, code: Option<&str>, recovery_code: Option<&str>) -> Result<Option<usize>, Refusal> {
+/// A second factor is not even tried on an account locked by repeated failures.
+pub(crate) fn not_locked(app: &App, user: &ward_store::UserRow, source: &str) -> Result<(), Refusal> {
     let state: ThrottleState = serde_json::from_str(&user.throttle).unwrap_or_default();
     if let Decision::Locked { .. } = Throttle::account(state).check(now_s()) {
         app.audit(ActorKind::User, &user.username, "auth.mfa", &format!("user:{}", user.id), Outcome::Denied, source, Some("account locked after repeated failures"));
         return Err(Refusal::LoginFailed);
     }
+    Ok(())
+}
+
+/// The second factor: a TOTP code (each accepted once) or a recovery code (each usable once).
+/// On success the sign-in is complete; answers how many recovery codes are left when one was
+/// used.
+pub(crate) async fn second_factor_step(app: &App, token: &SessionToken, user: &ward_store::UserRow, source: &str, code: Option<&str>, recovery_code: Option<&str>) -> Result<Option<usize>, Refusal> {
+    not_locked(app, user, source)?;
     if !user.totp_enrolled {
         return Err(Refusal::Problem(StatusCode::CONFLICT, "Enrolment required", "enrol a second factor first".into()));
     }

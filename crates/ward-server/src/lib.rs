@@ -11,6 +11,7 @@ pub mod metrics;
 mod tls;
 pub mod tokens;
 mod token_api;
+mod passkeys;
 mod remediation;
 pub mod uplink;
 mod web;
@@ -77,6 +78,10 @@ pub struct Config {
     pub advisories: Option<PathBuf>,
     /// CISA's Known Exploited Vulnerabilities catalog (JSON), with `advisories`.
     pub kev: Option<PathBuf>,
+    /// The address people open in their browser (`https://ward.hospital.example:8443`): the
+    /// relying party of security keys and passkeys. Without it, the self-signed certificate's
+    /// first host name on any port; passkeys are off with an operator's certificate.
+    pub public_url: Option<String>,
 }
 
 /// Load the advisories (skipping, with a warning, the documents that do not validate).
@@ -115,6 +120,8 @@ struct App {
     ledger: Arc<audit::LedgerAudit>,
     metrics: Arc<metrics::Metrics>,
     intel: Option<Arc<ward_intel::matcher::Knowledge>>,
+    /// The WebAuthn relying party; `None`: passkeys are off.
+    passkeys: Option<ward_auth::webauthn::Passkeys>,
 }
 
 impl App {
@@ -422,6 +429,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/v1/ledger/export", get(ledger_export))
         .merge(api::routes())
         .merge(token_api::routes())
+        .merge(passkeys::routes())
         .merge(web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
@@ -479,7 +487,15 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
         }
         None => None,
     };
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel });
+    let cert_names = match &cfg.tls {
+        Some(CertSource::SelfSigned { names }) => Some(names.as_slice()),
+        _ => None,
+    };
+    let passkeys = passkeys::relying_party(cfg.public_url.as_deref(), cert_names, tls.is_some()).map_err(ServerError::Io)?;
+    if passkeys.is_none() {
+        eprintln!("ward server: security keys and passkeys are off: give --public-url, the address people open");
+    }
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel, passkeys });
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:first-administrator", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));

@@ -172,7 +172,7 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).expect("openapi.json is JSON");
         let documented: BTreeSet<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
         let mut routed = BTreeSet::new();
-        for src in [include_str!("lib.rs"), include_str!("api.rs"), include_str!("token_api.rs")] {
+        for src in [include_str!("lib.rs"), include_str!("api.rs"), include_str!("token_api.rs"), include_str!("passkeys.rs")] {
             for part in src.split(".route(\"").skip(1) {
                 let path = part.split('"').next().unwrap_or("");
                 if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {

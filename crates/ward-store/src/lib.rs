@@ -8,12 +8,14 @@
 
 mod ingest;
 mod lifecycle;
+mod passkeys;
 mod query;
 mod tokens;
 mod users;
 
 pub use ingest::IngestOutcome;
 pub use lifecycle::{Action, FindingEvent};
+pub use passkeys::PasskeyRow;
 pub use tokens::{TokenInfo, TokenRow};
 pub use users::{SessionRow, UserRow};
 pub use query::{AssetQuery, AssetRow, AssetSort, Dashboard, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};

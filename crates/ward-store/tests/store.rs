@@ -30,6 +30,7 @@ on_both!(
     accounts_sessions_and_one_time_secrets,
     sensor_tokens_are_listed_without_their_hash,
     dashboard_counts_every_row_and_a_care_unit,
+    passkeys_handles_and_one_time_ceremonies,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -381,4 +382,39 @@ async fn dashboard_counts_every_row_and_a_care_unit(s: Store) {
     let nobody = s.dashboard(Some("")).await.expect("dashboard");
     assert_eq!((nobody.assets, nobody.live_by_severity.iter().sum::<u64>()), (0, 0));
     assert_eq!(s.assets(&AssetQuery { care_unit: Some(String::new()), ..AssetQuery::default() }).await.expect("assets").total, 0);
+}
+
+/// Passkeys belong to one account and one credential id; the user handle is made once and then
+/// kept; a ceremony's state is handed out once, so a challenge cannot be answered twice.
+async fn passkeys_handles_and_one_time_ceremonies(s: Store) {
+    let alice = s.create_user("alice", "security-analyst", "$argon2id$...", None).await.expect("user");
+    let bob = s.create_user("bob", "auditor", "$argon2id$...", None).await.expect("user");
+    let h = s.webauthn_handle(alice, "00112233445566778899aabbccddeeff").await.expect("handle");
+    assert_eq!(h, "00112233445566778899aabbccddeeff");
+    assert_eq!(s.webauthn_handle(alice, "ffffffffffffffffffffffffffffffff").await.expect("handle"), h, "made once, then kept");
+    assert!(s.webauthn_handle(9999, "ffffffffffffffffffffffffffffffff").await.is_err(), "no such account");
+
+    let k1 = s.add_passkey(alice, "cred-1", "YubiKey", "{\"v\":1}").await.expect("add");
+    assert!(s.add_passkey(bob, "cred-1", "stolen", "{}").await.is_err(), "a credential is registered once, to one account");
+    let k2 = s.add_passkey(alice, "cred-2", "laptop", "{}").await.expect("add");
+    let keys = s.passkeys(alice).await.expect("list");
+    assert_eq!(keys.iter().map(|k| (k.id, k.name.as_str())).collect::<Vec<_>>(), vec![(k1, "YubiKey"), (k2, "laptop")]);
+    assert!(keys[0].last_used_at.is_none());
+    s.passkey_used(k1, Some("{\"v\":2}")).await.expect("used");
+    s.passkey_used(k2, None).await.expect("used");
+    let keys = s.passkeys(alice).await.expect("list");
+    assert_eq!((keys[0].passkey.as_str(), keys[1].passkey.as_str()), ("{\"v\":2}", "{}"), "an unchanged credential keeps its document");
+    assert!(keys.iter().all(|k| k.last_used_at.is_some()));
+    assert!(!s.delete_passkey(bob, k1).await.expect("delete"), "not another account's key");
+    assert!(s.delete_passkey(alice, k1).await.expect("delete"));
+    assert_eq!(s.passkeys(alice).await.expect("list").len(), 1);
+    assert!(s.passkeys(bob).await.expect("list").is_empty());
+
+    s.create_session("sess", alice, "password", "127.0.0.1").await.expect("session");
+    assert!(s.take_ceremony("sess").await.expect("take").is_none(), "none begun");
+    s.set_ceremony("sess", "challenge-1").await.expect("set");
+    s.set_ceremony("sess", "challenge-2").await.expect("set");
+    assert_eq!(s.take_ceremony("sess").await.expect("take").as_deref(), Some("challenge-2"), "the latest ceremony");
+    assert!(s.take_ceremony("sess").await.expect("take").is_none(), "taken once");
+    assert!(s.set_ceremony("no-such-session", "x").await.is_err());
 }

@@ -43,6 +43,11 @@ pub struct ServerArgs {
     /// CISA's Known Exploited Vulnerabilities catalog (JSON), with --advisories.
     #[arg(long, value_name = "FILE", requires = "advisories")]
     kev: Option<PathBuf>,
+    /// The address people open in their browser, e.g. https://ward.hospital.example:8443: what
+    /// security keys and passkeys are bound to. Default: the certificate's first host name
+    /// (localhost), on any port.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,7 +142,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitCode> {
         _ => bail!("--tls-cert and --tls-key go together"),
     };
     let https = tls.is_some();
-    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone(), advisories: args.advisories.clone(), kev: args.kev.clone() };
+    let cfg = Config { data_dir: data_dir.clone(), database: args.store.database.clone(), listen: args.listen, tls, metrics: args.metrics, ledger_witness: args.ledger_witness.clone(), advisories: args.advisories.clone(), kev: args.kev.clone(), public_url: args.public_url.clone() };
     rt.block_on(async {
         let shutdown = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

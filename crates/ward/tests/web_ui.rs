@@ -148,7 +148,7 @@ fn pages_headers_escaping_and_the_browser_flow() {
     for p in pages {
         let (st, head, body) = fetch(&s, &jar, p, None, &[]);
         assert_eq!(st, if p.ends_with("999999") { 404 } else { 200 }, "{p}: {body}");
-        let csp = if p.starts_with("/static/") { "content-security-policy: default-src 'none'; frame-ancestors 'none'" } else { "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" };
+        let csp = if p.starts_with("/static/") { "content-security-policy: default-src 'none'; frame-ancestors 'none'" } else { "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'" };
         for h in [
             csp,
             "x-content-type-options: nosniff",
@@ -253,6 +253,80 @@ fn pages_headers_escaping_and_the_browser_flow() {
     let audit = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
     for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_totp, &auditor_totp, &recovery] {
         assert!(!audit.contains(secret), "a secret leaked into the trail");
+    }
+    assert!(s.stop().success());
+}
+
+/// Security keys and passkeys in a real browser: Chromium's virtual authenticator (CTAP2 with
+/// user verification, Chrome DevTools Protocol) stands in for a YubiKey. The administrator,
+/// signed in with a TOTP code, adds a key on the account page; signs in with the password and
+/// the key; a replayed assertion is refused; the key is removed (`tests/e2e/ui.mjs passkey`).
+/// Then the trail holds each step, the failure with its precise reason, and no secret; and a
+/// sensor's or an automation token's request cannot touch keys.
+#[test]
+fn a_security_key_signs_in_instead_of_a_code() {
+    require_tools();
+    let dir = scratch("web-passkey");
+    let s = start(&dir.join("data"));
+    let setup = s.setup.clone().expect("setup token");
+    // A relying party is a host name: the browser opens localhost, which the certificate names.
+    let port = s.addr.rsplit(':').next().expect("port").to_string();
+    let url = format!("https://localhost:{port}");
+    let cert = s.data.join("tls/cert.pem");
+    let o = e2e(&s, &["setup"]).env("WARD_URL", &url).env("WARD_CERT", &cert).env("WARD_SETUP_TOKEN", &setup).output().expect("node runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "the browser setup failed:\n{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("printed by ui.mjs setup");
+    let (admin_totp, recovery) = (field("secret="), field("recovery="));
+
+    let o = e2e(&s, &["passkey"]).env("WARD_URL", &url).env("WARD_CERT", &cert).env("WARD_ADMIN_TOTP", &admin_totp).output().expect("node runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    println!("{out}");
+    assert!(o.status.success(), "the browser test failed:\n{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("checks passed"));
+
+    // The trail, read by the administrator over the API (signed in with a recovery code).
+    let jar = dir.join("admin.jar");
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"admin","password":"{ADMIN_PW}"}}"#)));
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/login/totp", &[], Some(&format!(r#"{{"recovery_code":"{recovery}"}}"#)));
+    assert_eq!(st, 200, "{body}");
+    let csrf = json(&body)["csrf_token"].as_str().expect("csrf").to_string();
+    let (st, trail) = s.curl(&jar, "GET", "/api/v1/audit?limit=1000", &[], None);
+    assert_eq!(st, 200);
+    let trail = json(&trail);
+    let entries = trail.as_array().expect("trail");
+    let has = |action: &str, outcome: &str, reason: Option<&str>| entries.iter().any(|e| e["record"]["actor"] == "admin" && e["record"]["action"] == action && e["record"]["outcome"] == outcome && reason.is_none_or(|r| e["record"]["reason"].as_str().is_some_and(|x| x.contains(r))));
+    assert!(has("auth.passkey_register", "success", Some("virtual key")), "the registration is in the trail");
+    assert!(has("auth.passkey", "success", Some("virtual key")), "each sign-in with the key is in the trail");
+    assert!(has("auth.mfa", "failure", Some("passkey: the signature did not verify")), "the replay is in the trail with its reason");
+    assert!(has("auth.passkey_remove", "success", None), "the removal is in the trail");
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/passkeys", &[], None);
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(json(&body)["items"].as_array().map(Vec::len), Some(0), "the key is gone: {body}");
+
+    // Keys are a person's own, in a browser session: not for a sensor's or a script's token.
+    let (c, out, err) = ward(&["server", "token", "create", "--sensor", "icu", "--data-dir", &s.data.display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    let sensor = String::from_utf8(out).expect("utf8").trim().to_string();
+    let anon = dir.join("anon.jar");
+    let (st, _) = s.curl(&anon, "GET", "/api/v1/passkeys", &[&format!("Authorization: Bearer {sensor}")], None);
+    assert_eq!(st, 401, "a sensor's token");
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/tokens", &[&format!("X-CSRF-Token: {csrf}")], Some(r#"{"label":"script","scopes":["asset.read"],"days":1}"#));
+    assert_eq!(st, 201, "{body}");
+    let token = json(&body)["token"].as_str().expect("token").to_string();
+    let (st, body) = s.curl(&anon, "POST", "/api/v1/passkeys/register", &[&format!("Authorization: Bearer {token}")], Some(r#"{"name":"x"}"#));
+    assert_eq!(st, 403, "an automation token: {body}");
+    // Without a pending sign-in, the sign-in steps refuse; a registration answer without its
+    // ceremony is refused.
+    let (st, _) = s.curl(&anon, "POST", "/api/v1/login/passkey", &[], None);
+    assert_eq!(st, 401);
+    let (st, body) = s.curl(&jar, "POST", "/api/v1/passkeys/register/finish", &[&format!("X-CSRF-Token: {csrf}")], Some(r#"{"credential":{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"}}}"#));
+    assert_eq!(st, 400, "no registration pending: {body}");
+
+    let ledger = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
+    for secret in [ADMIN_PW, &setup, &admin_totp, &recovery, &token] {
+        assert!(!ledger.contains(secret), "a secret leaked into the trail");
     }
     assert!(s.stop().success());
 }

@@ -12,8 +12,9 @@
 //!   page; askama would have added a proc-macro build and a template directory for about ten
 //!   pages.
 //! - **No htmx, no rust-embed.** Plain forms (POST, then a 303 redirect) work without script;
-//!   `assets/ward.js` (ours, a few lines) only fills the setup token from the link's fragment
-//!   and submits filters on change. Two files are embedded with `include_str!`.
+//!   `assets/ward.js` (ours, a few lines) fills the setup token from the link's fragment,
+//!   submits filters on change, and runs the WebAuthn prompts of security keys (which only
+//!   script can reach; the code from the authenticator app works without it). Two files are embedded with `include_str!`.
 //! - **Charts are inline SVG drawn on the server**, styled by the stylesheet (the CSP forbids
 //!   inline styles and scripts: `PAGE_CSP`).
 //! - **Forms are checked twice**: the session's CSRF token (HMAC, constant-time) in a hidden
@@ -21,6 +22,7 @@
 
 #![allow(clippy::result_large_err, reason = "the Err of a check is the refusal's page, returned once per request")]
 
+mod account;
 pub(crate) mod html;
 mod pages;
 mod signin;
@@ -65,6 +67,8 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/tokens", get(tokens::tokens).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit))
+        .route("/account", get(account::account))
+        .route("/account/passkeys/{id}/remove", post(account::remove))
 }
 
 /// Who is looking, and the CSRF token their forms carry.
@@ -91,8 +95,8 @@ pub(crate) fn page(status: StatusCode, title: &str, viewer: Option<&Viewer>, bod
 }
 
 /// The pages' content security policy: our own CSS and script only, no inline script or
-/// style, forms only to this server, never framed.
-const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// style, forms and script requests (the security-key prompts) only to this server, never framed.
+const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
 
 fn nav(viewer: Option<&Viewer>) -> Html {
     let mut h = Html::new();
@@ -116,7 +120,7 @@ fn nav(viewer: Option<&Viewer>) -> Html {
         }
         html!(
             h,
-            "</nav><form class=\"signout\" method=\"post\" action=\"/logout\"><span class=\"who\">{} ({})</span><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button><button type=\"submit\" name=\"everywhere\" value=\"1\" title=\"End every session of this account, on every device\">Sign out everywhere</button></form>",
+            "</nav><form class=\"signout\" method=\"post\" action=\"/logout\"><a class=\"who\" href=\"/account\">{} ({})</a><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button><button type=\"submit\" name=\"everywhere\" value=\"1\" title=\"End every session of this account, on every device\">Sign out everywhere</button></form>",
             v.p.username,
             v.p.role.as_str(),
             v.csrf

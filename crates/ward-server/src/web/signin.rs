@@ -1,6 +1,6 @@
 //! Signing in through the browser: the first administrator's setup, the password, the
 //! enrolment of an authenticator app (QR code, the secret as text, a first code, then the ten
-//! recovery codes shown once) or a code, re-authentication, and signing out. Each step is the
+//! recovery codes shown once) or a code (or the account's security key, through `ward.js`), re-authentication, and signing out. Each step is the
 //! API's own function from [`crate::auth`]; these handlers only read forms and draw pages.
 
 use super::html::{Html, html};
@@ -124,10 +124,13 @@ pub(crate) async fn enrol_submit(State(app): State<Arc<App>>, ConnectInfo(peer):
     }
 }
 
-fn totp_body(csrf: &str, error: Option<&str>) -> Html {
+fn totp_body(csrf: &str, error: Option<&str>, passkey: bool) -> Html {
     let mut b = Html::new();
     if let Some(e) = error {
         html!(b, "<p class=\"error\" role=\"alert\">{}</p>", e);
+    }
+    if passkey {
+        html!(b, "<div class=\"stack narrow\"><button type=\"button\" id=\"passkey-signin\">Use your security key or passkey</button><p id=\"passkey-status\" role=\"status\"></p><p class=\"hint\">Or the code from your authenticator app:</p></div>");
     }
     html!(
         b,
@@ -137,10 +140,15 @@ fn totp_body(csrf: &str, error: Option<&str>) -> Html {
     b
 }
 
-/// `GET /login/totp`.
+/// Whether the sign-in page offers the account's security keys.
+async fn offers_passkey(app: &App, user: &ward_store::UserRow) -> bool {
+    app.passkeys.is_some() && app.store.passkeys(user.id).await.is_ok_and(|k| !k.is_empty())
+}
+
+/// `GET /login/totp`: a code, or the account's security key (through `ward.js`).
 pub(crate) async fn totp_page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     match auth::pending(&app, &headers).await {
-        Ok((token, _)) => page(StatusCode::OK, "Second factor", None, &totp_body(&app.keys.csrf.token(&token), None)),
+        Ok((token, user)) => page(StatusCode::OK, "Second factor", None, &totp_body(&app.keys.csrf.token(&token), None, offers_passkey(&app, &user).await)),
         Err(_) => Redirect::to("/login").into_response(),
     }
 }
@@ -157,7 +165,7 @@ pub(crate) async fn totp_submit(State(app): State<Arc<App>>, ConnectInfo(peer): 
     let recovery = Some(f.recovery_code.trim()).filter(|c| !c.is_empty());
     match auth::second_factor_step(&app, &token, &user, &peer.ip().to_string(), Some(&f.code), recovery).await {
         Ok(_) => Redirect::to("/").into_response(),
-        Err(Refusal::LoginFailed) => page(StatusCode::UNAUTHORIZED, "Second factor", None, &totp_body(&f.csrf, Some(ward_auth::GENERIC_LOGIN_ERROR))),
+        Err(Refusal::LoginFailed) => page(StatusCode::UNAUTHORIZED, "Second factor", None, &totp_body(&f.csrf, Some(ward_auth::GENERIC_LOGIN_ERROR), offers_passkey(&app, &user).await)),
         Err(r) => refused(r, None, "/"),
     }
 }
