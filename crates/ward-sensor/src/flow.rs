@@ -10,7 +10,11 @@ use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 /// Direction-independent identity of a flow: both endpoints in canonical order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Looked up on every packet, so it compares and hashes as three words (two 128-bit
+/// addresses, and ports, VLAN, protocol and family packed in one) rather than field by field
+/// and byte by byte.
+#[derive(Debug, Clone, Copy)]
 pub struct FlowKey {
     lo_ip: [u8; 16],
     hi_ip: [u8; 16],
@@ -32,13 +36,37 @@ fn ip_bytes(ip: IpAddr) -> ([u8; 16], bool) {
     }
 }
 
+impl PartialEq for FlowKey {
+    fn eq(&self, other: &FlowKey) -> bool {
+        u128::from_ne_bytes(self.lo_ip) == u128::from_ne_bytes(other.lo_ip)
+            && u128::from_ne_bytes(self.hi_ip) == u128::from_ne_bytes(other.hi_ip)
+            && self.rest() == other.rest()
+    }
+}
+
+impl Eq for FlowKey {}
+
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(u128::from_ne_bytes(self.lo_ip));
+        state.write_u128(u128::from_ne_bytes(self.hi_ip));
+        state.write_u64(self.rest());
+    }
+}
+
 impl FlowKey {
+    /// Everything but the addresses, in one word (equal keys, equal words).
+    fn rest(&self) -> u64 {
+        u64::from(self.lo_port) | u64::from(self.hi_port) << 16 | u64::from(self.vlan) << 32 | u64::from(self.proto) << 48 | u64::from(self.v6) << 56
+    }
+
     /// The key for a packet, and whether its source is the key's low endpoint.
     #[must_use]
     pub fn new(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, proto: u8, vlan: Option<u16>) -> (FlowKey, bool) {
         let (s, v6) = ip_bytes(src);
         let (d, _) = ip_bytes(dst);
-        let src_lo = (s, sport) <= (d, dport);
+        // Big-endian integers order as the bytes do: the same canonical order, one comparison.
+        let src_lo = (u128::from_be_bytes(s), sport) <= (u128::from_be_bytes(d), dport);
         let (lo_ip, lo_port, hi_ip, hi_port) = if src_lo { (s, sport, d, dport) } else { (d, dport, s, sport) };
         (FlowKey { lo_ip, hi_ip, lo_port, hi_port, vlan: vlan.unwrap_or(0), proto, v6 }, src_lo)
     }
@@ -267,6 +295,37 @@ mod tests {
         let (k2, s2) = FlowKey::new(b, 80, a, 1234, 6, None);
         assert_eq!(k1, k2);
         assert_ne!(s1, s2);
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_every_field_is() {
+        let a: IpAddr = Ipv4Addr::new(10, 0, 0, 1).into();
+        let b: IpAddr = Ipv4Addr::new(10, 0, 0, 2).into();
+        let v6: IpAddr = "::ffff:10.0.0.1".parse().unwrap_or(a);
+        let base = FlowKey::new(a, 1234, b, 80, 6, Some(7)).0;
+        let others = [
+            FlowKey::new(a, 1235, b, 80, 6, Some(7)).0,
+            FlowKey::new(a, 1234, b, 81, 6, Some(7)).0,
+            FlowKey::new(a, 1234, b, 80, 17, Some(7)).0,
+            FlowKey::new(a, 1234, b, 80, 6, None).0,
+            FlowKey::new(a, 1234, a, 80, 6, Some(7)).0,
+            FlowKey::new(v6, 1234, b, 80, 6, Some(7)).0,
+        ];
+        for o in others {
+            assert_ne!(base, o);
+        }
+        let same = FlowKey::new(b, 80, a, 1234, 6, Some(7)).0;
+        assert_eq!(base, same);
+        let h = |k: &FlowKey| {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one(k)
+        };
+        assert_eq!(h(&base), h(&same));
+        // The low endpoint is the lower address, then the lower port, as the bytes order them.
+        let hi: IpAddr = Ipv4Addr::new(192, 168, 0, 1).into();
+        assert!(FlowKey::new(a, 9, hi, 1, 6, None).1);
+        assert!(!FlowKey::new(hi, 1, a, 9, 6, None).1);
+        assert!(FlowKey::new(a, 1, a, 2, 6, None).1);
     }
 
     #[test]

@@ -218,6 +218,35 @@ struct IdleAssociation {
     shape: &'static str,
 }
 
+/// Flow summaries reserved up front (the default `max_flow_records`): about 22 MiB of address
+/// space, backed by memory only as summaries are stored.
+const FLOW_RECORDS_RESERVED: usize = 100_000;
+
+/// Order flows by start time, ties in arrival order (what a stable sort gives), without the
+/// stable sort's scratch copy of the summaries: sort small (start, position) keys, then move
+/// each summary to its place by following the permutation's cycles.
+fn sort_flows_by_start(flows: &mut [FlowSummary]) {
+    if flows.is_sorted_by_key(|f| f.start) {
+        return;
+    }
+    let mut order: Vec<(Timestamp, u32)> = flows.iter().enumerate().map(|(i, f)| (f.start, i as u32)).collect();
+    order.sort_unstable();
+    // from[k]: where the summary that belongs at k is now; set to k once k is settled.
+    let mut from: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+    for k in 0..flows.len() {
+        let mut at = k;
+        while from[at] as usize != at {
+            let src = from[at] as usize;
+            from[at] = at as u32;
+            if src == k {
+                break;
+            }
+            flows.swap(at, src);
+            at = src;
+        }
+    }
+}
+
 /// Most command-less associations held for the end-of-capture verdict; beyond it they are
 /// judged at once on what is known so far (a scanner sweeping a /16 must not grow memory).
 const MAX_IDLE_ASSOCIATIONS: usize = 4096;
@@ -261,6 +290,10 @@ impl Inventory {
     /// An empty inventory.
     #[must_use]
     pub fn new(limits: InventoryLimits, knowledge: Arc<Knowledge>) -> Inventory {
+        // The flow list fills up to its configured cap on any busy network: reserving it at
+        // once (address space only; pages are touched as summaries arrive) saves copying it
+        // through every doubling. Caps beyond the default grow as usual past it.
+        let flows = Vec::with_capacity(limits.max_flow_records.min(FLOW_RECORDS_RESERVED));
         Inventory {
             knowledge,
             limits,
@@ -268,7 +301,7 @@ impl Inventory {
             endpoints: Vec::new(),
             conversations: FxHashMap::default(),
             services: FxHashMap::default(),
-            flows: Vec::new(),
+            flows,
             flows_omitted: 0,
             names_by_ip: FxHashMap::default(),
             dhcp: FxHashMap::default(),
@@ -745,7 +778,7 @@ impl Inventory {
         }
         findings.sort_by(|a, b| (b.severity, &a.kind, &a.asset, &a.peer).cmp(&(a.severity, &b.kind, &b.asset, &b.peer)));
         let mut flows = std::mem::take(&mut self.flows);
-        flows.sort_by_key(|a| a.start);
+        sort_flows_by_start(&mut flows);
         InventoryReport {
             assets: out_assets,
             protocols,
@@ -927,5 +960,50 @@ mod tests {
         assert_eq!(scans(&[], &[("ECHOSCU", "10.78.0.156")]), 1, "unknown AE: scan");
         assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.20")]), 0, "the CT opening an idle association is not a scan");
         assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.156")]), 1, "a known title borrowed by another host is still a scan");
+    }
+
+    /// Flows come out ordered by start, ties in arrival order: exactly what a stable sort gives.
+    #[test]
+    fn flows_sort_by_start_like_a_stable_sort() {
+        use ward_model::report::{Endpoint, FlowSummary};
+        let flow = |start: u64, port: u16| FlowSummary {
+            start: Timestamp(start),
+            duration: 0.0,
+            transport: "udp".into(),
+            ip_proto: 17,
+            client: Endpoint { ip: std::net::Ipv4Addr::LOCALHOST.into(), port },
+            server: Endpoint { ip: std::net::Ipv4Addr::LOCALHOST.into(), port: 53 },
+            vlan: None,
+            service: None,
+            client_packets: 1,
+            server_packets: 0,
+            client_bytes: 0,
+            server_bytes: 0,
+            client_frame_bytes: 0,
+            server_frame_bytes: 0,
+            missed_bytes: 0,
+            state: "S0".into(),
+            midstream: false,
+            end_reason: "closed".into(),
+        };
+        // A small xorshift makes many orders with many ties, including cycles of every length.
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for n in [0usize, 1, 2, 3, 7, 64, 1000] {
+            for _ in 0..20 {
+                let flows: Vec<FlowSummary> = (0..n)
+                    .map(|i| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        flow(x % (n as u64 / 3 + 1), i as u16)
+                    })
+                    .collect();
+                let mut want = flows.clone();
+                want.sort_by_key(|f| f.start);
+                let mut got = flows;
+                super::sort_flows_by_start(&mut got);
+                assert_eq!(got, want);
+            }
+        }
     }
 }

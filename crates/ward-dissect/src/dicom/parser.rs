@@ -18,7 +18,16 @@ pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
 /// most `max` characters.
 pub(crate) fn text(b: &[u8], max: usize) -> String {
     let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
-    b[..end].iter().map(|c| if c.is_ascii_graphic() || *c == b' ' { *c as char } else { '?' }).collect::<String>().trim().chars().take(max).collect()
+    // Every byte becomes one ASCII character (itself, or '?'), and only a space among them is
+    // whitespace: trim spaces, cut at `max` bytes, and map, in one pass and one allocation.
+    let b = &b[..end];
+    let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
+    let stop = b.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
+    let kept = &b[start..stop];
+    let kept = &kept[..kept.len().min(max)];
+    let mut s = String::with_capacity(kept.len());
+    s.extend(kept.iter().map(|c| if c.is_ascii_graphic() || *c == b' ' { *c as char } else { '?' }));
+    s
 }
 
 /// An AE title field (16 bytes) is plausible: printable ASCII.

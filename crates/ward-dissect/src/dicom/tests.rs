@@ -124,3 +124,30 @@ fn corpus_seeds_hold_the_properties() {
     }
     assert!(n >= 8, "{n} seeds");
 }
+
+/// `text` keeps what the plain definition gives (map to printable ASCII or '?', trim, take
+/// `max` characters) on any bytes, NULs and spaces included.
+#[test]
+fn text_matches_its_definition() {
+    fn reference(b: &[u8], max: usize) -> String {
+        let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+        b[..end].iter().map(|c| if c.is_ascii_graphic() || *c == b' ' { *c as char } else { '?' }).collect::<String>().trim().chars().take(max).collect()
+    }
+    let alphabet = [b' ', b' ', b'1', b'.', b'A', 0, b'\t', b'\n', 0x7f, 0xc3, 0xa9, 0x85, 0xa0];
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    for len in 0..24 {
+        for _ in 0..200 {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for max in [0, 1, 3, 16, 64] {
+                assert_eq!(super::parser::text(&b, max), reference(&b, max), "{b:?} max {max}");
+            }
+        }
+    }
+}

@@ -150,6 +150,9 @@ pub(crate) struct Name {
     pub cut: Option<LimitHit>,
 }
 
+/// Bytes reserved for a name's text (most host names are shorter; longer ones grow).
+const NAME_CAPACITY: usize = 48;
+
 /// Read the name at `at` in `msg` (RFC 1035 §3.1, compression §4.1.4); returns it and the
 /// offset just after it where it was written (after its first pointer, if it has one).
 ///
@@ -158,7 +161,8 @@ pub(crate) struct Name {
 /// bytes. Past `max_len` no more text is kept; the walk goes on to the name's end only while
 /// that end is unknown (before the first pointer), over bytes the caller skips anyway.
 pub(crate) fn name(msg: &[u8], at: usize, lim: NameLimits) -> Result<(Name, usize), Reason> {
-    let mut text = String::new();
+    // Room for a typical name at once, instead of growing through 8, 16, 32 bytes.
+    let mut text = String::with_capacity(NAME_CAPACITY);
     let mut pos = at;
     // Where the name ends in the message, known once the first pointer is met.
     let mut end: Option<usize> = None;

@@ -35,7 +35,7 @@ pub(crate) struct Buf<R> {
     eof: bool,
 }
 
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 1 << 18;
 
 impl<R: Read> Buf<R> {
     fn new(src: R) -> Self {
