@@ -80,7 +80,10 @@ pub(crate) fn asset_query(q: &HashMap<String, String>, p: &Principal) -> Result<
         Some("kind") => AssetSort::Kind,
         Some("manufacturer") => AssetSort::Manufacturer,
         Some("bytes") => AssetSort::Bytes,
-        Some(_) => return Err(bad("sort: last_seen, label, kind, manufacturer or bytes")),
+        // The order of risk scores tells what the advisories say: for those who may read them.
+        Some("risk") if ward_auth::allowed(p.role, Action::Read, Resource::Advisory) => AssetSort::Risk,
+        Some("risk") => return Err(problem(StatusCode::FORBIDDEN, "Forbidden", "your role may not read risk scores")),
+        Some(_) => return Err(bad("sort: last_seen, label, kind, manufacturer, bytes or risk")),
     };
     Ok(AssetQuery { care_unit: care_scope(p), kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
 }
@@ -202,15 +205,33 @@ pub(crate) fn device_risk(app: &App, p: &Principal, id: i64, doc: &serde_json::V
         return None;
     }
     let k = app.intel.as_ref()?;
-    let mut asset = <ward_model::report::Asset as Deserialize>::deserialize(doc).ok()?;
-    asset.id = id.to_string();
     // The sensor's findings make up the exposure, as in `ward vulns` on the same report; the
     // known-vulnerability findings the advisories raised are the matches themselves.
-    let about = findings.iter().filter(|f| f.asset == Some(id) && f.kind != "known-vulnerability").filter_map(|f| Some((f.kind.clone(), serde_json::from_value::<ward_model::Severity>(serde_json::Value::String(f.severity.clone())).ok()?)));
-    let device = ward_intel::inventory::device_of(&asset, about);
+    let about = findings.iter().filter(|f| f.asset == Some(id) && f.kind != "known-vulnerability").map(|f| (f.kind.as_str(), f.severity.as_str()));
+    let device = device_of(id, doc, about)?;
     let a = ward_intel::assess::assess(k, &[device], Vec::new());
     let risk = a.risks.into_iter().next()?;
     Some((risk, a.matches))
+}
+
+/// The device ward-intel scores, from an asset's stored document (its id: the store's) and the
+/// (kind, severity) of what the sensors found on it, known vulnerabilities left out.
+pub(crate) fn device_of<'a>(id: i64, doc: &serde_json::Value, exposure: impl Iterator<Item = (&'a str, &'a str)>) -> Option<ward_intel::inventory::Device> {
+    let mut asset = <ward_model::report::Asset as Deserialize>::deserialize(doc).ok()?;
+    asset.id = id.to_string();
+    let about = exposure.filter_map(|(kind, severity)| Some((kind.to_string(), serde_json::from_value::<ward_model::Severity>(serde_json::Value::String(severity.to_string())).ok()?)));
+    Some(ward_intel::inventory::device_of(&asset, about))
+}
+
+/// Assets as the role may see them: without their risk score for roles that may not read
+/// advisories (a clinician).
+pub(crate) fn visible_assets(p: &Principal, mut items: Vec<ward_store::AssetRow>) -> Vec<ward_store::AssetRow> {
+    if !ward_auth::allowed(p.role, Action::Read, Resource::Advisory) {
+        for a in &mut items {
+            a.risk = 0.0;
+        }
+    }
+    items
 }
 
 /// Findings as the role may see them: without evidence for roles that may not read it.
@@ -233,7 +254,7 @@ async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
         Err(r) => return r,
     };
     match c.app.store.assets(&query).await {
-        Ok(page) => Json(page).into_response(),
+        Ok(page) => Json(ward_store::Page { items: visible_assets(&c.p, page.items), ..page }).into_response(),
         Err(e) => internal(&e),
     }
 }
@@ -261,7 +282,8 @@ async fn asset(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Socke
     };
     let risk = device_risk(&c.app, &c.p, id, &detail, &findings).map(|(r, m)| serde_json::json!({ "score": r.score, "kind": r.kind, "reasons": r.reasons, "remediations": r.remediations, "matches": m }));
     let identifiers: Vec<serde_json::Value> = identifiers.into_iter().map(|(k, v)| serde_json::json!({ "kind": k, "value": v })).collect();
-    Json(serde_json::json!({ "asset": row, "detail": detail, "identifiers": identifiers, "history": history, "findings": findings, "risk": risk })).into_response()
+    let row = visible_assets(&c.p, vec![row]);
+    Json(serde_json::json!({ "asset": row.first(), "detail": detail, "identifiers": identifiers, "history": history, "findings": findings, "risk": risk })).into_response()
 }
 
 async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, Query(q): Params) -> Response {
@@ -398,7 +420,7 @@ pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<
     if resource == Resource::Asset {
         let mut offset = 0;
         if csv {
-            out.push_str("id,label,kind,manufacturer,model,software_version,confidence,first_seen,last_seen,packets,bytes\n");
+            out.push_str("id,label,kind,manufacturer,model,software_version,confidence,first_seen,last_seen,packets,bytes,risk\n");
         }
         let mut all = Vec::new();
         loop {
@@ -407,10 +429,10 @@ pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<
                 Err(e) => return Err(Refusal::internal(&e)),
             };
             let n = page.items.len();
-            for a in page.items {
+            for a in visible_assets(p, page.items) {
                 rows += 1;
                 if csv {
-                    let f = [a.id.to_string(), a.label.clone(), a.kind.clone(), a.manufacturer.clone().unwrap_or_default(), a.model.clone().unwrap_or_default(), a.software_version.clone().unwrap_or_default(), a.confidence.to_string(), a.first_seen.to_string(), a.last_seen.to_string(), a.packets.to_string(), a.bytes.to_string()];
+                    let f = [a.id.to_string(), a.label.clone(), a.kind.clone(), a.manufacturer.clone().unwrap_or_default(), a.model.clone().unwrap_or_default(), a.software_version.clone().unwrap_or_default(), a.confidence.to_string(), a.first_seen.to_string(), a.last_seen.to_string(), a.packets.to_string(), a.bytes.to_string(), a.risk.to_string()];
                     out.push_str(&f.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
                     out.push('\n');
                 } else {

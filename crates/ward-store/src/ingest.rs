@@ -25,6 +25,8 @@ pub struct IngestOutcome {
     pub findings_seen: u64,
     /// Findings that had been resolved, or accepted until a date now past, and came back.
     pub findings_reopened: u64,
+    /// The store ids of the assets the report's assets were merged into.
+    pub assets: Vec<i64>,
 }
 
 pub(crate) fn severity_rank(s: Severity) -> i64 {
@@ -128,7 +130,10 @@ impl Store {
                 out.assets_updated += 1;
             }
             ids.insert(a.id.as_str(), id);
+            out.assets.push(id);
         }
+        out.assets.sort_unstable();
+        out.assets.dedup();
         let actor = format!("sensor:{sensor}");
         for f in &report.findings {
             let asset = f.asset.as_deref().and_then(|a| ids.get(a).copied());

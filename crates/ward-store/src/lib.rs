@@ -10,6 +10,7 @@ mod ingest;
 mod lifecycle;
 mod passkeys;
 mod query;
+mod risk;
 mod tokens;
 mod users;
 

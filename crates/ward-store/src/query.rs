@@ -46,6 +46,8 @@ pub enum AssetSort {
     Manufacturer,
     /// By traffic.
     Bytes,
+    /// By risk score (stored by the server from the advisories).
+    Risk,
 }
 
 /// A filter over the inventory.
@@ -69,7 +71,7 @@ pub struct AssetQuery {
 }
 
 /// An asset as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssetRow {
     /// Store id.
     pub id: i64,
@@ -93,6 +95,8 @@ pub struct AssetRow {
     pub packets: i64,
     /// Bytes, all sensors.
     pub bytes: i64,
+    /// Risk score, 0-100 (0: no known vulnerability, or not computed).
+    pub risk: f64,
 }
 
 /// A change in an asset's history.
@@ -248,7 +252,7 @@ fn bind_all<'q>(mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>, par
     q
 }
 
-const ASSET_COLUMNS: &str = "id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes";
+const ASSET_COLUMNS: &str = "id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, risk";
 
 fn asset_row(r: &AnyRow) -> Result<AssetRow> {
     Ok(AssetRow {
@@ -263,6 +267,7 @@ fn asset_row(r: &AnyRow) -> Result<AssetRow> {
         last_seen: r.try_get(8)?,
         packets: r.try_get(9)?,
         bytes: r.try_get(10)?,
+        risk: r.try_get(11)?,
     })
 }
 
@@ -328,6 +333,7 @@ impl Store {
             AssetSort::Kind => "kind",
             AssetSort::Manufacturer => "COALESCE(manufacturer, '')",
             AssetSort::Bytes => "bytes",
+            AssetSort::Risk => "risk",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = format!("{col} {dir}, id {dir}");
@@ -347,7 +353,7 @@ impl Store {
             );
             let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &all).fetch_all(self.pool()).await?;
             let total = match rows.first() {
-                Some(r) => r.try_get::<i64, _>(11)?,
+                Some(r) => r.try_get::<i64, _>(12)?,
                 // Past the last page (or nothing matches): count on their own.
                 None if q.offset > 0 => {
                     all.truncate(all.len() - 2);
@@ -392,7 +398,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("asset"))?;
-        let doc: String = row.try_get(11)?;
+        let doc: String = row.try_get(12)?;
         let ids = sqlx::query("SELECT kind, value FROM asset_identifiers WHERE asset_id = $1 ORDER BY kind, value").bind(id).fetch_all(self.pool()).await?;
         let hist = sqlx::query("SELECT at, field, old_value, new_value FROM asset_history WHERE asset_id = $1 ORDER BY at, id").bind(id).fetch_all(self.pool()).await?;
         Ok((

@@ -31,6 +31,7 @@ on_both!(
     sensor_tokens_are_listed_without_their_hash,
     dashboard_counts_every_row_and_a_care_unit,
     passkeys_handles_and_one_time_ceremonies,
+    stored_risk_scores_sort_the_inventory,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -417,4 +418,37 @@ async fn passkeys_handles_and_one_time_ceremonies(s: Store) {
     assert_eq!(s.take_ceremony("sess").await.expect("take").as_deref(), Some("challenge-2"), "the latest ceremony");
     assert!(s.take_ceremony("sess").await.expect("take").is_none(), "taken once");
     assert!(s.set_ceremony("no-such-session", "x").await.is_err());
+}
+
+/// The server's risk scores are kept per asset and sort the inventory, riskiest first (ties by
+/// id); the scoring inputs come out in pages; clearing them leaves every score at 0.
+async fn stored_risk_scores_sort_the_inventory(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu", "b1", &r).await.expect("ingest");
+    let all = s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets").items;
+    assert!(all.len() >= 3 && all.iter().all(|a| a.risk == 0.0), "no score before the server computes one");
+    let mut ids: Vec<i64> = all.iter().map(|a| a.id).collect();
+    ids.sort_unstable();
+    let docs = s.asset_docs(&ids[..2]).await.expect("docs");
+    assert_eq!(docs.iter().map(|(id, _)| *id).collect::<Vec<_>>(), ids[..2].to_vec());
+    assert!(docs.iter().all(|(_, d)| d.get("device").is_some()), "the stored report documents");
+    let mut walked = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = s.asset_docs_after(after, 2).await.expect("page");
+        let Some(last) = page.last().map(|(id, _)| *id) else { break };
+        walked.extend(page.iter().map(|(id, _)| *id));
+        after = last;
+    }
+    assert_eq!(walked, ids, "the walk visits every asset once, in id order");
+    let exposure = s.exposure(&ids).await.expect("exposure");
+    assert!(!exposure.is_empty() && exposure.iter().all(|(id, kind, _)| ids.contains(id) && kind != "known-vulnerability"));
+
+    s.set_risks(&[(ids[0], 12.5), (ids[1], 87.25), (ids[2], 12.5)]).await.expect("set");
+    let sorted = s.assets(&AssetQuery { sort: AssetSort::Risk, descending: true, limit: 3, ..AssetQuery::default() }).await.expect("assets").items;
+    assert_eq!(sorted.iter().map(|a| (a.id, a.risk)).collect::<Vec<_>>(), vec![(ids[1], 87.25), (ids[2], 12.5), (ids[0], 12.5)]);
+    let (row, _, _, _) = s.asset(ids[1]).await.expect("asset");
+    assert_eq!(row.risk, 87.25);
+    assert_eq!(s.clear_risks().await.expect("clear"), 3);
+    assert!(s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets").items.iter().all(|a| a.risk == 0.0));
 }

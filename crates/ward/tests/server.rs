@@ -218,6 +218,39 @@ fn uploaded_devices_are_matched_against_advisories() {
     assert_eq!(st, 200);
     let score = format!("<strong id=\"risk-score\">{:.0}</strong>", expected["score"].as_f64().expect("score"));
     assert!(page.contains("Known vulnerabilities and risk") && page.contains(&score) && page.contains(ct["evidence"]["advisory"].as_str().expect("advisory")), "the device page shows the score and the advisory");
+    // The stored score sorts the inventory: it is computed in the background after the upload
+    // (waited for here, at most 30 s), equals the page's and `ward vulns`' for every device, and
+    // the riskiest device comes first.
+    let by_risk = || {
+        let (st, body) = s.curl(&jar, "GET", "/api/v1/assets?sort=risk&order=desc&limit=500", &[], None);
+        assert_eq!(st, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")["items"].as_array().expect("items").clone()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut items = by_risk();
+    while items.iter().all(|a| a["risk"].as_f64() == Some(0.0)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        items = by_risk();
+    }
+    let risks: Vec<f64> = items.iter().map(|a| a["risk"].as_f64().expect("risk")).collect();
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "riskiest first: {risks:?}");
+    let scored: Vec<&serde_json::Value> = items.iter().filter(|a| a["risk"].as_f64().unwrap_or(0.0) > 0.0).collect();
+    let cli_risks = cli["risks"].as_array().expect("risks");
+    assert_eq!(scored.len(), cli_risks.len(), "one stored score per device ward vulns scores: {risks:?}");
+    assert_eq!(items.iter().find(|a| a["id"] == ct["asset"]).map(|a| a["risk"].clone()), Some(expected["score"].clone()), "the CT's stored score is its page's");
+    assert_eq!(risks.first().copied(), cli_risks.iter().filter_map(|r| r["score"].as_f64()).reduce(f64::max), "the riskiest device's score is ward vulns' highest");
+    let (_, page) = s.curl(&jar, "GET", "/assets?sort=risk&order=desc", &[], None);
+    assert!(page.contains("<option value=\"risk\" selected>") && page.contains(&format!("<td class=\"risk\">{:.1}</td>", risks[0])), "the inventory page sorts and shows the risk");
+    assert!(s.stop().success());
+    // Started again without advisories, no stale score is left.
+    let s = start_with(&data, "127.0.0.1:0", &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut left = by_risk_on(&s, &jar);
+    while left.iter().any(|a| a["risk"].as_f64() != Some(0.0)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        left = by_risk_on(&s, &jar);
+    }
+    assert!(left.iter().all(|a| a["risk"].as_f64() == Some(0.0)), "scores cleared without advisories");
     assert!(s.stop().success());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let found = rt.block_on(async {
@@ -227,6 +260,12 @@ fn uploaded_devices_are_matched_against_advisories() {
         page.items
     });
     assert!(found.iter().any(|f| f.severity == "critical" && f.title.contains("Revolution")), "{found:#?}");
+}
+
+fn by_risk_on(s: &Server, jar: &std::path::Path) -> Vec<serde_json::Value> {
+    let (st, body) = s.curl(jar, "GET", "/api/v1/assets?sort=risk&order=desc&limit=500", &[], None);
+    assert_eq!(st, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).expect("json")["items"].as_array().expect("items").clone()
 }
 
 fn body_of(p: &std::path::Path) -> String {

@@ -286,6 +286,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let seen: Vec<i64> = json(&body)["items"].as_array().expect("items").iter().filter_map(|a| a["id"].as_i64()).collect();
     assert_eq!(seen, [icu_asset], "only her unit's device");
     assert_eq!(s.curl(&cjar, "GET", &format!("/api/v1/assets/{icu_asset}"), &[], None).0, 200);
+    assert_eq!(s.curl(&cjar, "GET", "/api/v1/assets?sort=risk", &[], None).0, 403, "risk scores come from the advisories, which she may not read");
     assert_eq!(s.curl(&cjar, "GET", &format!("/api/v1/assets/{other_asset}"), &[], None).0, 404, "another unit's device does not exist for her");
     let (_, body) = s.curl(&cjar, "GET", "/api/v1/findings?limit=500", &[], None);
     let hers = json(&body);

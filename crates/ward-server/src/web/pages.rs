@@ -215,23 +215,34 @@ pub(crate) async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
         Err(e) => return refused(crate::auth::Refusal::internal(&e), Some(&v), "/"),
     };
     let get = |k: &str| q.get(k).map_or("", String::as_str);
+    // Risk scores come from the advisories: shown, and sortable, to those who may read them.
+    let risk = ward_auth::allowed(v.p.role, Action::Read, Resource::Advisory);
+    let mut sorts = vec![("last_seen", "last seen"), ("label", "name"), ("kind", "kind"), ("manufacturer", "manufacturer"), ("bytes", "traffic")];
+    if risk {
+        sorts.push(("risk", "risk"));
+    }
     let mut b = Html::new();
     html!(
         b,
         "<form method=\"get\" action=\"/assets\" class=\"filters\"><label>Search <input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"name, vendor, model, MAC, address, AE title\"></label><label>Kind <input name=\"kind\" value=\"{}\" placeholder=\"e.g. patient-monitor\"></label><label>Sort {}</label><label>Order {}</label><button type=\"submit\">Apply</button></form>",
         get("q"),
         get("kind"),
-        select("sort", get("sort"), &[("last_seen", "last seen"), ("label", "name"), ("kind", "kind"), ("manufacturer", "manufacturer"), ("bytes", "traffic")]),
+        select("sort", get("sort"), &sorts),
         select("order", get("order"), &[("desc", "descending"), ("asc", "ascending")])
     );
     if !get("q").is_empty() {
         html!(b, "<p class=\"hint\">Devices matching <q class=\"search-term\">{}</q>:</p>", get("q"));
     }
-    html!(b, "<table class=\"list\" id=\"assets\"><thead><tr><th>Name</th><th>Kind</th><th>Manufacturer</th><th>Model</th><th>Software</th><th>Confidence</th><th>Last seen</th><th>Traffic</th></tr></thead><tbody>");
+    html!(b, "<table class=\"list\" id=\"assets\"><thead><tr><th>Name</th><th>Kind</th><th>Manufacturer</th><th>Model</th><th>Software</th><th>Confidence</th><th>Last seen</th><th>Traffic</th>");
+    if risk {
+        html!(b, "<th title=\"0-100: worst CVSS, known exploitation, exposure on the wire, clinical impact\">Risk</th>");
+    }
+    html!(b, "</tr></thead><tbody>");
     for a in &page_rows.items {
         html!(
             b,
-            "<tr><td><a href=\"/assets/{}\">{}</a></td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-risk=\"{}\"><td><a href=\"/assets/{}\">{}</a></td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            if risk { format!("{:.1}", a.risk) } else { String::new() },
             a.id,
             a.label,
             with_param("/assets", &q, "kind", &a.kind),
@@ -243,6 +254,10 @@ pub(crate) async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): Conne
             when(a.last_seen),
             bytes(a.bytes)
         );
+        if risk {
+            html!(b, "<td class=\"risk\">{}</td>", if a.risk > 0.0 { format!("{:.1}", a.risk) } else { "—".to_string() });
+        }
+        html!(b, "</tr>");
     }
     html!(b, "</tbody></table>");
     b.push(&pager("/assets", &q, query.offset, query.limit, page_rows.items.len(), page_rows.total));
