@@ -348,6 +348,13 @@ async function passkey() {
   await page.goto(`${URL_}/login/totp`);
   await Promise.all([page.waitForURL((u) => u.pathname === "/"), page.click("#passkey-signin")]);
   check((await page.textContent("h1")) === "Dashboard", "the key signs in again after the refused replay");
+  // Re-authentication before a sensitive action: the key alone, instead of password and code.
+  await page.goto(`${URL_}/reauth?next=/users`);
+  await page.waitForSelector("#passkey-reauth:not([hidden])");
+  await Promise.all([page.waitForURL((u) => u.pathname === "/users"), page.click("#passkey-reauth button")]);
+  await page.waitForLoadState("load");
+  const h1 = await page.textContent("h1");
+  check(h1 === "Users and roles", `re-authenticated with the security key, back on the page asked for (${h1})`);
   await page.goto(`${URL_}/account`);
   await Promise.all([page.waitForResponse((r) => r.url().endsWith("/account") && r.request().method() === "GET"), page.click("#passkeys tbody tr form button")]);
   await page.waitForSelector("#passkeys-none");

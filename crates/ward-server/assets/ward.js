@@ -45,6 +45,13 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   function failed(r) { return (r.body && r.body.detail) || "The security key was not accepted."; }
   var supported = !!(window.PublicKeyCredential && navigator.credentials);
+  function assertion(cred) {
+    var resp = cred.response;
+    return {
+      id: cred.id, rawId: toB64u(cred.rawId), type: cred.type, extensions: cred.getClientExtensionResults(),
+      response: { authenticatorData: toB64u(resp.authenticatorData), clientDataJSON: toB64u(resp.clientDataJSON), signature: toB64u(resp.signature), userHandle: resp.userHandle ? toB64u(resp.userHandle) : null }
+    };
+  }
   var add = document.getElementById("passkey-add");
   if (add) add.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -69,6 +76,28 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     }).catch(function (err) { say(err && err.message ? err.message : "The security key was not registered."); });
   });
+  // Re-authentication: offered when the person has a key (the page does not know; the API says).
+  var reauth = document.getElementById("passkey-reauth");
+  if (reauth && supported) {
+    fetch("/api/v1/passkeys", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (j) {
+      if (j && j.enabled && j.items && j.items.length) reauth.hidden = false;
+    }).catch(function () {});
+    reauth.querySelector("button").addEventListener("click", function () {
+      say("Waiting for your security key...");
+      api("/api/v1/reauth/passkey", {}).then(function (r) {
+        if (r.status !== 200) throw new Error(failed(r));
+        var o = r.body.publicKey;
+        o.challenge = fromB64u(o.challenge);
+        ids(o.allowCredentials);
+        return navigator.credentials.get({ publicKey: o });
+      }).then(function (cred) {
+        return api("/api/v1/reauth/passkey/finish", { credential: assertion(cred) });
+      }).then(function (r) {
+        if (r.status !== 204) throw new Error(failed(r));
+        location.href = reauth.getAttribute("data-next") || "/";
+      }).catch(function (err) { say(err && err.message ? err.message : "The security key was not accepted."); });
+    });
+  }
   var signin = document.getElementById("passkey-signin");
   if (signin) signin.addEventListener("click", function () {
     if (!supported) { say("This browser cannot use security keys: use the code from your app."); return; }
@@ -80,11 +109,7 @@ document.addEventListener("DOMContentLoaded", function () {
       ids(o.allowCredentials);
       return navigator.credentials.get({ publicKey: o });
     }).then(function (cred) {
-      var resp = cred.response;
-      return api("/api/v1/login/passkey/finish", { credential: {
-        id: cred.id, rawId: toB64u(cred.rawId), type: cred.type, extensions: cred.getClientExtensionResults(),
-        response: { authenticatorData: toB64u(resp.authenticatorData), clientDataJSON: toB64u(resp.clientDataJSON), signature: toB64u(resp.signature), userHandle: resp.userHandle ? toB64u(resp.userHandle) : null }
-      } });
+      return api("/api/v1/login/passkey/finish", { credential: assertion(cred) });
     }).then(function (r) {
       if (r.status !== 200) throw new Error(failed(r));
       location.href = "/";

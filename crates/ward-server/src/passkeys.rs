@@ -8,6 +8,8 @@
 //!   answers the request options for the account's passkeys, `POST /api/v1/login/passkey/finish`
 //!   checks the signature (user verification required) and completes the sign-in. A refused
 //!   answer counts against the account like a wrong code, with the same generic message.
+//! - **Re-authenticating** with one, before a sensitive action, instead of the password and a
+//!   code: `POST /api/v1/reauth/passkey`, then `POST /api/v1/reauth/passkey/finish`.
 //!
 //! Between the two steps the ceremony's state (its challenge) is kept with the session row, never
 //! sent to the client, and taken once: a challenge cannot be answered twice, on any replica. It
@@ -47,6 +49,8 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/passkeys/{id}", delete(remove))
         .route("/api/v1/login/passkey", post(sign_in_start))
         .route("/api/v1/login/passkey/finish", post(sign_in_finish))
+        .route("/api/v1/reauth/passkey", post(reauth_start))
+        .route("/api/v1/reauth/passkey/finish", post(reauth_finish))
 }
 
 /// The relying party for this server, or `None` (passkeys off) with the reason to log.
@@ -76,6 +80,7 @@ pub fn relying_party(public_url: Option<&str>, cert_names: Option<&[String]>, ht
 enum Kind {
     Register,
     SignIn,
+    Reauth,
 }
 
 /// A ceremony as kept with the session.
@@ -226,18 +231,69 @@ pub(crate) async fn finish_sign_in(app: &App, headers: &HeaderMap, source: &str,
     let Ok(used) = rp.finish_authentication(&answer, &state, &mut keys) else {
         return Err(crate::auth::second_factor_failed(app, &user, source, "passkey: the signature did not verify").await);
     };
-    // Keep the used key's new counter and backup state; a cloned authenticator shows as a
-    // counter going backwards, which webauthn-rs refuses above.
-    for ((id, name, before), after) in stored.iter().zip(&keys) {
-        if *after.cred_id() == used {
-            let changed = serde_json::to_value(before).ok() != serde_json::to_value(after).ok();
-            let doc = if changed { serde_json::to_string(after).ok() } else { None };
-            app.store.passkey_used(*id, doc.as_deref()).await.map_err(|e| Refusal::internal(&e))?;
-            app.audit(ActorKind::User, &user.username, "auth.passkey", &format!("passkey:{id}"), Outcome::Success, source, Some(name));
-        }
+    if let Some(name) = record_use(app, &stored, &keys, &used).await? {
+        app.audit(ActorKind::User, &user.username, "auth.passkey", &format!("user:{}", user.id), Outcome::Success, source, Some(&name));
     }
     crate::auth::complete(app, &token, &user, source).await?;
     Ok((token, user))
+}
+
+/// Re-authentication with a key, begun: the request options for `p`'s keys.
+pub(crate) async fn begin_reauth(app: &App, p: &Principal, headers: &HeaderMap) -> Result<serde_json::Value, Refusal> {
+    person(p)?;
+    let rp = rp(app)?;
+    let keys: Vec<Passkey> = stored(app, p.user_id).await?.into_iter().map(|(_, _, k)| k).collect();
+    if keys.is_empty() {
+        return Err(Refusal::Problem(StatusCode::CONFLICT, "No security key", "you have no security key: confirm with your password and a code".into()));
+    }
+    let (options, state) = rp.start_authentication(&keys).map_err(|e| Refusal::internal(&e))?;
+    let state = serde_json::to_value(&state).map_err(|e| Refusal::internal(&e))?;
+    keep(app, &session_hash(headers)?, Kind::Reauth, None, state).await?;
+    serde_json::to_value(&options).map_err(|e| Refusal::internal(&e))
+}
+
+/// Re-authentication with a key, finished: the session's sign-in is fresh again.
+pub(crate) async fn finish_reauth(app: &App, p: &Principal, headers: &HeaderMap, answer: &serde_json::Value) -> Result<(), Refusal> {
+    person(p)?;
+    let rp = rp(app)?;
+    let user = match app.store.user(p.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(Refusal::Unauthorized),
+        Err(e) => return Err(Refusal::internal(&e)),
+    };
+    crate::auth::not_locked(app, &user, &p.source)?;
+    let hash = session_hash(headers)?;
+    let Some(c) = take(app, &hash, Kind::Reauth).await? else {
+        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: none pending, or it expired").await);
+    };
+    let state = serde_json::from_value::<PasskeyAuthentication>(c.state).ok();
+    let answer = serde_json::from_value::<PublicKeyCredential>(answer.clone()).ok();
+    let (Some(state), Some(answer)) = (state, answer) else {
+        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: the answer is not a WebAuthn assertion").await);
+    };
+    let stored = stored(app, user.id).await?;
+    let mut keys: Vec<Passkey> = stored.iter().map(|(_, _, k)| k.clone()).collect();
+    let Ok(used) = rp.finish_authentication(&answer, &state, &mut keys) else {
+        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: the signature did not verify").await);
+    };
+    let name = record_use(app, &stored, &keys, &used).await?;
+    app.store.authenticate_session(&hash, "full").await.map_err(|e| Refusal::internal(&e))?;
+    app.audit(ActorKind::User, &p.username, "auth.reauth", &format!("user:{}", p.user_id), Outcome::Success, &p.source, Some(&format!("security key {}", name.unwrap_or_default())));
+    Ok(())
+}
+
+/// Keep the used key's new counter and backup state (a cloned authenticator shows as a counter
+/// going backwards, which webauthn-rs refuses); answers the key's name.
+async fn record_use(app: &App, stored: &[(i64, String, Passkey)], after: &[Passkey], used: &ward_auth::webauthn::CredentialID) -> Result<Option<String>, Refusal> {
+    for ((id, name, before), after) in stored.iter().zip(after) {
+        if after.cred_id() == used {
+            let changed = serde_json::to_value(before).ok() != serde_json::to_value(after).ok();
+            let doc = if changed { serde_json::to_string(after).ok() } else { None };
+            app.store.passkey_used(*id, doc.as_deref()).await.map_err(|e| Refusal::internal(&e))?;
+            return Ok(Some(format!("{name} (passkey:{id})")));
+        }
+    }
+    Ok(None)
 }
 
 async fn principal(app: &App, method: &Method, headers: &HeaderMap, peer: SocketAddr) -> Result<Principal, Response> {
@@ -323,6 +379,30 @@ async fn sign_in_start(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectIn
 async fn sign_in_finish(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, crate::Body(b): crate::Body<AnswerBody>) -> Response {
     match finish_sign_in(&app, &headers, &peer.ip().to_string(), &b.credential).await {
         Ok((token, user)) => crate::auth::completed_json(&app, &token, &user, serde_json::json!({})),
+        Err(r) => r.into_problem(),
+    }
+}
+
+/// `POST /api/v1/reauth/passkey`: before a sensitive action, the request options for my keys.
+async fn reauth_start(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap) -> Response {
+    let p = match principal(&app, &method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match begin_reauth(&app, &p, &headers).await {
+        Ok(options) => Json(options).into_response(),
+        Err(r) => r.into_problem(),
+    }
+}
+
+/// `POST /api/v1/reauth/passkey/finish`: `{"credential": ...}`; the sign-in is fresh again.
+async fn reauth_finish(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, headers: HeaderMap, crate::Body(b): crate::Body<AnswerBody>) -> Response {
+    let p = match principal(&app, &method, &headers, peer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match finish_reauth(&app, &p, &headers, &b.credential).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r.into_problem(),
     }
 }

@@ -260,7 +260,8 @@ fn pages_headers_escaping_and_the_browser_flow() {
 /// Security keys and passkeys in a real browser: Chromium's virtual authenticator (CTAP2 with
 /// user verification, Chrome DevTools Protocol) stands in for a YubiKey. The administrator,
 /// signed in with a TOTP code, adds a key on the account page; signs in with the password and
-/// the key; a replayed assertion is refused; the key is removed (`tests/e2e/ui.mjs passkey`).
+/// the key; a replayed assertion is refused; re-authenticates with the key alone; the key is
+/// removed (`tests/e2e/ui.mjs passkey`).
 /// Then the trail holds each step, the failure with its precise reason, and no secret; and a
 /// sensor's or an automation token's request cannot touch keys.
 #[test]
@@ -301,6 +302,7 @@ fn a_security_key_signs_in_instead_of_a_code() {
     assert!(has("auth.passkey", "success", Some("virtual key")), "each sign-in with the key is in the trail");
     assert!(has("auth.mfa", "failure", Some("passkey: the signature did not verify")), "the replay is in the trail with its reason");
     assert!(has("auth.passkey_remove", "success", None), "the removal is in the trail");
+    assert!(has("auth.reauth", "success", Some("security key virtual key")), "the re-authentication with the key is in the trail");
     let (st, body) = s.curl(&jar, "GET", "/api/v1/passkeys", &[], None);
     assert_eq!(st, 200, "{body}");
     assert_eq!(json(&body)["items"].as_array().map(Vec::len), Some(0), "the key is gone: {body}");

@@ -145,8 +145,9 @@ pub(crate) fn reauth_form(csrf: &str, next: &str, error: Option<&str>) -> Html {
     }
     html!(
         b,
-        "<p>This action needs your password and a fresh code from your authenticator app (within the last five minutes). You come back to the page you were on; then do it again.</p><form method=\"post\" action=\"/reauth\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\"><label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required></label><button type=\"submit\">Confirm</button></form>",
+        "<p>This action needs your password and a fresh code from your authenticator app (within the last five minutes). You come back to the page you were on; then do it again.</p><form method=\"post\" action=\"/reauth\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"next\" value=\"{}\"><label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{{6,7}}\" required></label><button type=\"submit\">Confirm</button></form><div id=\"passkey-reauth\" class=\"stack narrow\" data-next=\"{}\" hidden><p class=\"hint\">Or, with your security key or passkey alone:</p><button type=\"button\">Confirm with your security key</button><p id=\"passkey-status\" role=\"status\"></p></div>",
         csrf,
+        safe_next(next),
         safe_next(next)
     );
     b
