@@ -55,9 +55,21 @@ pub(crate) async fn plan(app: &App, p: &Principal) -> Result<Plan, Refusal> {
     let partial = affected.len() as i64 > MAX_DEVICES;
     let mut devices = Vec::new();
     let mut steps: BTreeMap<(String, &'static str, String, Option<String>), PlannedStep> = BTreeMap::new();
-    for (id, label, doc) in affected.into_iter().take(usize::try_from(MAX_DEVICES).unwrap_or(usize::MAX)) {
-        let findings = app.store.findings(&ward_store::FindingQuery { asset: Some(id), limit: ward_store::MAX_PAGE, ..Default::default() }).await.map_err(|e| Refusal::internal(&e))?;
-        let Some((risk, _)) = crate::api::device_risk(app, p, id, &doc, &findings.items) else { continue };
+    let affected: Vec<(i64, String, serde_json::Value)> = affected.into_iter().take(usize::try_from(MAX_DEVICES).unwrap_or(usize::MAX)).collect();
+    let labels: std::collections::HashMap<String, (i64, String)> = affected.iter().map(|(id, label, _)| (id.to_string(), (*id, label.clone()))).collect();
+    // Scored in batches, as the stored scores are (one match of many devices at a time, one
+    // read of their findings): the same numbers as each device's page.
+    let mut risks = Vec::new();
+    for chunk in affected.chunks(crate::scores::PAGE) {
+        let docs: Vec<(i64, serde_json::Value)> = chunk.iter().map(|(id, _, doc)| (*id, doc.clone())).collect();
+        let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
+        let exposure = app.store.exposure(&ids).await.map_err(|e| Refusal::internal(&e))?;
+        let k = app.intel.clone().ok_or_else(|| Refusal::internal(&"advisories unloaded"))?;
+        let batch = tokio::task::spawn_blocking(move || crate::scores::assess(&k, &docs, &exposure).risks).await.map_err(|e| Refusal::internal(&e))?;
+        risks.extend(batch);
+    }
+    for risk in risks {
+        let Some((id, label)) = labels.get(&risk.asset).cloned() else { continue };
         let device = PlannedDevice { id, label, score: risk.score };
         for st in &risk.remediations {
             let key = (st.advisory.clone(), st.category, st.action.clone(), st.fixed_version.clone());

@@ -13,17 +13,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Devices scored per store round trip and per assessment.
-const PAGE: usize = 500;
+pub(crate) const PAGE: usize = 500;
 
-/// Scores of `docs` (store id, stored document) given `exposure` (store id, finding kind,
-/// severity): every device gets one, 0 when nothing matches.
-fn compute(k: &ward_intel::matcher::Knowledge, docs: &[(i64, serde_json::Value)], exposure: &[(i64, String, String)]) -> Vec<(i64, f64)> {
+/// ward-intel's assessment of `docs` (store id, stored document) given `exposure` (store id,
+/// finding kind, severity): each device's risk names it by its store id.
+pub(crate) fn assess(k: &ward_intel::matcher::Knowledge, docs: &[(i64, serde_json::Value)], exposure: &[(i64, String, String)]) -> ward_intel::assess::Assessment {
     let mut by_asset: HashMap<i64, Vec<(&str, &str)>> = HashMap::new();
     for (id, kind, severity) in exposure {
         by_asset.entry(*id).or_default().push((kind.as_str(), severity.as_str()));
     }
     let devices: Vec<ward_intel::inventory::Device> = docs.iter().filter_map(|(id, doc)| crate::api::device_of(*id, doc, by_asset.get(id).into_iter().flatten().copied())).collect();
-    let a = ward_intel::assess::assess(k, &devices, Vec::new());
+    ward_intel::assess::assess(k, &devices, Vec::new())
+}
+
+/// Scores of `docs` given `exposure`: every device gets one, 0 when nothing matches.
+fn compute(k: &ward_intel::matcher::Knowledge, docs: &[(i64, serde_json::Value)], exposure: &[(i64, String, String)]) -> Vec<(i64, f64)> {
+    let a = assess(k, docs, exposure);
     let scored: HashMap<&str, f64> = a.risks.iter().map(|r| (r.asset.as_str(), r.score)).collect();
     docs.iter().map(|(id, _)| (*id, scored.get(id.to_string().as_str()).copied().unwrap_or(0.0))).collect()
 }
