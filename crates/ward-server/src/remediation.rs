@@ -1,5 +1,5 @@
 //! The fleet's remediation plan: every device with an open known vulnerability scored as on its
-//! own page ([`crate::api::device_risk`], the same numbers as `ward vulns`), and the steps of all
+//! own page (scored in batches by [`crate::scores::assess`]: the same numbers as `ward vulns`), and the steps of all
 //! of them grouped (one firmware update that fixes 300 pumps is one line) and ordered by the risk
 //! they remove across the fleet. `GET /api/v1/remediation` and the Remediation page.
 
