@@ -235,9 +235,38 @@ pub struct Conversation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// IP address.
+    #[serde(serialize_with = "ip_text")]
     pub ip: IpAddr,
     /// Transport port (0 where the transport has none).
     pub port: u16,
+}
+
+/// An IP address as serde writes it, IPv4 in text without the formatting machinery (two per
+/// flow summary, so 200,000 in a full report).
+fn ip_text<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
+    let IpAddr::V4(v4) = ip else { return ip.serialize(s) };
+    if !s.is_human_readable() {
+        return ip.serialize(s);
+    }
+    let mut buf = [0u8; 15];
+    let mut n = 0;
+    for (i, o) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            buf[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            buf[n] = b'0' + o / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + o % 10;
+        n += 1;
+    }
+    s.serialize_str(std::str::from_utf8(&buf[..n]).unwrap_or_default())
 }
 
 /// A connection summary, close to Zeek's conn.log.
@@ -308,4 +337,25 @@ pub struct Finding {
     pub last_seen: Timestamp,
     /// Occurrences folded into this finding.
     pub count: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    /// Endpoints serialise their address exactly as serde does for an `IpAddr`.
+    #[test]
+    fn endpoint_address_text_is_serdes() {
+        let mut ips: Vec<IpAddr> = vec![Ipv6Addr::LOCALHOST.into(), "fe80::1:2".parse().unwrap_or(Ipv6Addr::UNSPECIFIED.into())];
+        for a in [0u8, 1, 9, 10, 99, 100, 109, 110, 199, 200, 255] {
+            for b in [0u8, 7, 42, 255] {
+                ips.push(Ipv4Addr::new(a, b, 255 - a, a / 3).into());
+            }
+        }
+        for ip in ips {
+            let got = serde_json::to_string(&Endpoint { ip, port: 7 }).ok();
+            assert_eq!(got, Some(format!("{{\"ip\":{},\"port\":7}}", serde_json::to_string(&ip).unwrap_or_default())));
+        }
+    }
 }

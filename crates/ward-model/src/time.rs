@@ -60,19 +60,48 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Longest RFC 3339 text of a timestamp: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (a `u64` of
+/// nanoseconds ends in the year 2554, so the year always has four digits).
+const TEXT_LEN: usize = 30;
+
+impl Timestamp {
+    /// The RFC 3339 text (microseconds, or nanoseconds when they are not whole), written into
+    /// `buf` digit by digit: timestamps are printed for every flow of a report, and the
+    /// formatting machinery costs more than the digits.
+    fn text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+        fn put(buf: &mut [u8], mut v: u64) {
+            for b in buf.iter_mut().rev() {
+                *b = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
         let secs = self.0 / 1_000_000_000;
         let frac = self.0 % 1_000_000_000;
         let days = (secs / 86_400) as i64;
         let rem = secs % 86_400;
         let (y, mo, d) = civil_from_days(days);
-        write!(f, "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)?;
-        if frac.is_multiple_of(1000) {
-            write!(f, ".{:06}Z", frac / 1000)
+        *buf = *b"0000-00-00T00:00:00.000000000Z";
+        put(&mut buf[0..4], y.unsigned_abs());
+        put(&mut buf[5..7], u64::from(mo));
+        put(&mut buf[8..10], u64::from(d));
+        put(&mut buf[11..13], rem / 3600);
+        put(&mut buf[14..16], (rem / 60) % 60);
+        put(&mut buf[17..19], rem % 60);
+        let end = if frac.is_multiple_of(1000) {
+            put(&mut buf[20..26], frac / 1000);
+            buf[26] = b'Z';
+            27
         } else {
-            write!(f, ".{frac:09}Z")
-        }
+            put(&mut buf[20..29], frac);
+            30
+        };
+        std::str::from_utf8(&buf[..end]).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text(&mut [0; TEXT_LEN]))
     }
 }
 
@@ -121,7 +150,7 @@ impl std::str::FromStr for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(self.text(&mut [0; TEXT_LEN]))
     }
 }
 
@@ -143,6 +172,33 @@ mod tests {
         assert_eq!(t.to_string(), "2017-06-08T15:45:58.520996Z");
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000Z");
         assert_eq!(Timestamp::from_parts(951_782_400, 1).to_string(), "2000-02-29T00:00:00.000000001Z");
+    }
+
+    /// The digit-by-digit text is what `write!` with padded fields gave.
+    #[test]
+    fn text_matches_formatted_fields() {
+        let reference = |t: Timestamp| {
+            let (secs, frac) = (t.0 / 1_000_000_000, t.0 % 1_000_000_000);
+            let rem = secs % 86_400;
+            let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+            let head = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60);
+            if frac.is_multiple_of(1000) { format!("{head}.{:06}Z", frac / 1000) } else { format!("{head}.{frac:09}Z") }
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut cases = vec![0, 1, 999, 1000, 999_999_999, 1_000_000_000, u64::MAX, u64::MAX - 999, 4_102_444_800_000_000_000];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(x);
+            cases.push(x - x % 1000);
+            cases.push(x % 4_102_444_800_000_000_000);
+        }
+        for n in cases {
+            let t = Timestamp(n);
+            assert_eq!(t.to_string(), reference(t), "{n}");
+            assert_eq!(serde_json::to_string(&t).ok(), Some(format!("\"{}\"", reference(t))));
+        }
     }
 
     #[test]

@@ -312,6 +312,12 @@ impl Dissector for Dicom {
                 side.pdv_left = len - 2;
                 side.pdu_left -= 6;
                 at += 6;
+                // A data set fragment arrives in many TCP chunks: room for the part of it that
+                // will be kept, at once, rather than by doubling through every chunk.
+                if side.mch & 0x01 == 0 {
+                    let room = self.limits.max_dataset_prefix.saturating_sub(side.dataset.len());
+                    side.dataset.reserve_exact((side.pdv_left as usize).min(room));
+                }
                 if side.pdv_left == 0 && side.mch & 0x02 != 0 {
                     self.fragment_done(dir, out);
                 }

@@ -3,6 +3,7 @@
 
 use super::parser::{self, NameLimits, Reader};
 use crate::registry::DissectorInfo;
+use std::cell::RefCell;
 use crate::{Confidence, DissectEventKind, Dissector, Limits, Output, Progress, Record};
 use ward_model::{AppProtocol, Direction, Transport};
 
@@ -93,6 +94,9 @@ fn probe_message(msg: &[u8], len: usize, whole: bool) -> Confidence {
             && !p.findings.events.iter().any(|e| {
                 matches!(e, DissectEventKind::Malformed { .. } | DissectEventKind::PeerMisbehaving { .. })
             });
+        if clean {
+            keep_probed(msg, p);
+        }
         return match (clean, typical) {
             (true, true) => Confidence::High,
             (true, false) => Confidence::Low,
@@ -109,6 +113,45 @@ fn probe_message(msg: &[u8], len: usize, whole: bool) -> Confidence {
         Ok(_) | Err("dns.name_truncated") => Confidence::NeedMore,
         Err(_) => Confidence::No,
     }
+}
+
+/// The last message the probe parsed whole and found clean, with what the parse gave. The
+/// probe's verdict creates a dissector that is handed the same message next: it takes the parse
+/// from here instead of doing it again. Parsing is a function of the bytes and the limits, so
+/// the memo is only used for the same bytes under the default limits (the probe's), and it is
+/// harmless when the message never reaches a DNS dissector.
+#[derive(Debug, Default)]
+struct Probed {
+    msg: Vec<u8>,
+    parsed: Option<parser::Parsed>,
+}
+
+thread_local! {
+    static PROBED: RefCell<Probed> = RefCell::new(Probed::default());
+}
+
+/// Largest message remembered by the probe (mDNS answers can be large; most queries are tiny).
+const MAX_PROBED: usize = 1500;
+
+fn keep_probed(msg: &[u8], parsed: parser::Parsed) {
+    if msg.len() > MAX_PROBED {
+        return;
+    }
+    PROBED.with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            p.msg.clear();
+            p.msg.extend_from_slice(msg);
+            p.parsed = Some(parsed);
+        }
+    });
+}
+
+/// The probe's parse of `msg`, if it was the last message the probe parsed.
+fn take_probed(msg: &[u8]) -> Option<parser::Parsed> {
+    PROBED.with(|p| {
+        let mut p = p.try_borrow_mut().ok()?;
+        if p.parsed.is_some() && p.msg == msg { p.parsed.take() } else { None }
+    })
 }
 
 /// Where one direction of a TCP stream stands.
@@ -129,13 +172,15 @@ enum Framing {
 struct DnsSession {
     transport: Transport,
     limits: DnsLimits,
+    /// The limits are the probe's: its parse of a message can be taken as this session's.
+    probe_limits: bool,
     /// TCP framing per direction, indexed by [`Direction::index`].
     framing: [Framing; 2],
 }
 
 impl DnsSession {
     fn new(transport: Transport, limits: &DnsLimits) -> DnsSession {
-        DnsSession { transport, limits: limits.clone(), framing: [Framing::Boundary; 2] }
+        DnsSession { transport, limits: limits.clone(), probe_limits: *limits == DnsLimits::default(), framing: [Framing::Boundary; 2] }
     }
 
     /// One whole message: its events, then its record.
@@ -145,7 +190,8 @@ impl DnsSession {
             out.event(AppProtocol::Dns, dir, kind);
             return;
         }
-        let parsed = parser::message(msg, &self.limits);
+        let probed = if self.probe_limits { take_probed(msg) } else { None };
+        let parsed = probed.unwrap_or_else(|| parser::message(msg, &self.limits));
         for kind in parsed.findings.events {
             out.event(AppProtocol::Dns, dir, kind);
         }

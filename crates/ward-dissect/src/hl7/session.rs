@@ -172,7 +172,12 @@ impl Hl7 {
             ack_code: None,
             acknowledged_control_id: None,
             batch,
-            segments: vec![std::borrow::Cow::Borrowed("MSH")],
+            segments: {
+                // Room for a typical observation message's segments, grown past that as usual.
+                let mut v = Vec::with_capacity(16);
+                v.push(std::borrow::Cow::Borrowed("MSH"));
+                v
+            },
             phi_fields: Vec::new(),
         }
     }
