@@ -493,34 +493,67 @@ impl Store {
 
     /// Findings matching `q`, one page.
     pub async fn findings(&self, q: &FindingQuery) -> Result<Page<FindingRow>> {
+        // `wh` filters the count, `pw` the page: the same conditions, but on SQLite, under a sort
+        // other than severity, the page's status, kind and rank carry a unary `+`. Given a bound
+        // value, SQLite's planner took the filter's index (status, kind or the severity range) and
+        // fetched and sorted every match: 450,000 rows for "high or worse" by last seen (85 ms p50),
+        // the rows of a kind by occurrences (460 ms). The `+` keeps the column out of index lookups,
+        // so the sort's index is walked and the filter tested inside it (0009 carries the filter
+        // columns there). Sorted by severity, the filter indexes serve the order: no `+`.
+        let plus = if self.backend() == crate::Backend::Sqlite && q.sort != FindingSort::Severity { "+" } else { "" };
         let mut wh: Vec<String> = Vec::new();
+        let mut pw: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
         if let Some(u) = &q.care_unit {
             params.push(Param::Text(u.clone()));
             wh.push(format!("f.asset_id IN (SELECT id FROM assets WHERE care_unit = ${})", params.len()));
+            pw.push(wh[wh.len() - 1].clone());
         }
         if let Some(s) = &q.status {
             params.push(Param::Text(s.clone()));
             wh.push(format!("f.status = ${}", params.len()));
+            pw.push(format!("{plus}f.status = ${}", params.len()));
         }
         if let Some(s) = q.min_severity {
             params.push(Param::Int(crate::ingest::severity_rank(s)));
             wh.push(format!("f.severity_rank >= ${}", params.len()));
+            pw.push(format!("{plus}f.severity_rank >= ${}", params.len()));
         }
         if let Some(k) = &q.kind {
             params.push(Param::Text(k.clone()));
             wh.push(format!("f.kind = ${}", params.len()));
-        }
-        if let Some(a) = q.asset {
-            params.push(Param::Int(a));
-            wh.push(format!("(f.asset_id = ${n} OR f.peer_asset_id = ${n})", n = params.len()));
+            pw.push(format!("{plus}f.kind = ${}", params.len()));
         }
         if let Some(u) = &q.assignee {
             params.push(Param::Text(u.clone()));
             wh.push(format!("f.assignee = ${}", params.len()));
+            pw.push(wh[wh.len() - 1].clone());
         }
-        let filter = if wh.is_empty() { String::new() } else { format!(" WHERE {}", wh.join(" AND ")) };
-        let (total, total_capped) = self.count("findings f", &filter, params.len(), &params, q.limit, q.offset).await?;
+        let postgres = self.backend() == crate::Backend::Postgres;
+        let sources = |wh: &[String], asset: Option<usize>| if let Some(n) = asset.filter(|_| postgres) {
+            // PostgreSQL, the asset or the peer: a UNION of the two sides, each an index-only
+            // scan (0009 carries the id, the sort keys and the filters there), instead of
+            // `asset_id = X OR peer_asset_id = X`, a bitmap heap scan of every row of a busy
+            // device (3,136 rows: 36 ms -> 2 ms). UNION drops the one row a finding with itself as
+            // its peer would give twice. SQLite keeps the OR (its indexes end with the rowid, the
+            // row is fetched either way; the UNION measured 12 ms p50 there instead of 6).
+            let rest: String = wh.iter().map(|w| format!(" AND {w}")).collect();
+            let cols = "f.id, f.severity_rank, f.last_seen, f.first_seen, f.occurrences";
+            (format!("(SELECT {cols} FROM findings f WHERE f.asset_id = ${n}{rest} UNION SELECT {cols} FROM findings f WHERE f.peer_asset_id = ${n}{rest}) f"), String::new())
+        } else {
+            let mut wh = wh.to_vec();
+            if let Some(n) = asset {
+                wh.push(format!("(f.asset_id = ${n} OR f.peer_asset_id = ${n})"));
+            }
+            ("findings f".to_string(), if wh.is_empty() { String::new() } else { format!(" WHERE {}", wh.join(" AND ")) })
+        };
+        let asset = q.asset.map(|a| {
+            params.push(Param::Int(a));
+            params.len()
+        });
+        let (source, filter) = sources(&wh, asset);
+        let (total, total_capped) = self.count(&source, &filter, params.len(), &params, q.limit, q.offset).await?;
+        let (source, filter) = sources(&pw, asset);
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = match q.sort {
             FindingSort::Severity => format!("f.severity_rank {dir}, f.last_seen {dir}"),
@@ -536,7 +569,7 @@ impl Store {
         let sql = format!(
             "SELECT {FINDING_COLUMNS} \
              FROM findings f LEFT JOIN assets a ON a.id = f.asset_id \
-             WHERE f.id IN (SELECT f.id FROM findings f{filter} ORDER BY {order}, f.id {dir} LIMIT ${} OFFSET ${}) ORDER BY {order}, f.id {dir}",
+             WHERE f.id IN (SELECT f.id FROM {source}{filter} ORDER BY {order}, f.id {dir} LIMIT ${} OFFSET ${}) ORDER BY {order}, f.id {dir}",
             all.len() - 1,
             all.len()
         );
