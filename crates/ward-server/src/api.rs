@@ -524,9 +524,8 @@ pub(crate) async fn create_account(app: &App, p: &Principal, b: &NewUser) -> Res
         return Err(Refusal::Problem(StatusCode::UNPROCESSABLE_ENTITY, "Password refused", v.to_string()));
     }
     let pw = b.password.clone();
-    let phc = match tokio::task::spawn_blocking(move || ward_auth::password::hash(&pw, &ward_auth::SystemRandomSource::new())).await {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return Err(Refusal::internal(&e)),
+    let phc = match crate::auth::hashing(app, move || ward_auth::password::hash(&pw, &ward_auth::SystemRandomSource::new())).await? {
+        Ok(h) => h,
         Err(e) => return Err(Refusal::internal(&e)),
     };
     match app.store.create_user(&b.username, role.as_str(), &phc, b.care_unit.as_deref()).await {

@@ -109,17 +109,59 @@ impl Keys {
     }
 }
 
-/// In-memory throttles of this server process (per source address); account throttles live
-/// in the store with the account.
+/// In-memory throttles of this server process (per source address, and the password hashing
+/// gate); account throttles live in the store with the account.
 #[derive(Debug)]
 pub struct Throttles {
     sources: std::sync::Mutex<SourceThrottles>,
+    hashing: HashGate,
 }
 
 impl Default for Throttles {
     fn default() -> Self {
-        Throttles { sources: std::sync::Mutex::new(SourceThrottles::new(SourceThrottles::DEFAULT_CAPACITY)) }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Throttles { sources: std::sync::Mutex::new(SourceThrottles::new(SourceThrottles::DEFAULT_CAPACITY)), hashing: HashGate::new(cores, HashGate::MAX_WAITING) }
     }
+}
+
+/// Argon2id work, bounded: at most one hash per core at once (each takes about 20 ms of a core
+/// and 19 MiB), and a password check that would wait behind more than `max_waiting` others is
+/// refused at once rather than queued. A password-guessing flood then costs the server its
+/// cores' worth of hashing and a short queue, never unbounded threads or memory; the rest of the
+/// server keeps answering.
+#[derive(Debug)]
+pub(crate) struct HashGate {
+    permits: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashGate {
+    /// Password checks allowed to wait for a core.
+    pub(crate) const MAX_WAITING: usize = 64;
+
+    pub(crate) fn new(at_once: usize, max_waiting: usize) -> HashGate {
+        HashGate { permits: tokio::sync::Semaphore::new(at_once.max(1)), waiting: std::sync::atomic::AtomicUsize::new(0), max_waiting }
+    }
+
+    /// Run `f` on the blocking pool once a core is free; `None` when too many already wait (or
+    /// the work failed to run).
+    pub(crate) async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let _permit = permit.ok()?;
+        tokio::task::spawn_blocking(f).await.ok()
+    }
+}
+
+/// Argon2id work through the server's [`HashGate`]; refused with 429 when the queue is full.
+pub(crate) async fn hashing<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Refusal> {
+    app.throttles.hashing.run(f).await.ok_or(Refusal::Problem(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "the server is busy checking passwords: try again in a moment".into()))
 }
 
 /// Who is asking, once authenticated.
@@ -410,9 +452,8 @@ pub(crate) async fn setup_step(app: &App, source: &str, token: &str, username: &
         Err(e) => return Err(Refusal::internal(&e)),
     }
     let pw = password.to_string();
-    let phc = match tokio::task::spawn_blocking(move || ward_auth::password::hash(&pw, &SystemRandomSource::new())).await {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return Err(Refusal::internal(&e)),
+    let phc = match hashing(app, move || ward_auth::password::hash(&pw, &SystemRandomSource::new())).await? {
+        Ok(h) => h,
         Err(e) => return Err(Refusal::internal(&e)),
     };
     let id = app.store.create_user(username, Role::Administrator.as_str(), &phc, None).await.map_err(|e| Refusal::internal(&e))?;
@@ -465,13 +506,13 @@ pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, p
                 return Err(Refusal::LoginFailed);
             }
             let (pw, phc) = (password.to_string(), u.password_hash.clone());
-            let ok = tokio::task::spawn_blocking(move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await.unwrap_or(false);
+            let ok = hashing(app, move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await?;
             (ok, Some(u))
         }
         // Unknown or disabled: spend the same time, say the same thing.
         other => {
             let pw = password.to_string();
-            let _ = tokio::task::spawn_blocking(move || ward_auth::password::verify_dummy(&pw)).await;
+            let _ = hashing(app, move || ward_auth::password::verify_dummy(&pw)).await?;
             (false, other)
         }
     };
@@ -763,7 +804,7 @@ pub(crate) async fn reauth_step(app: &App, p: &Principal, headers: &HeaderMap, p
         Err(e) => return Err(Refusal::internal(&e)),
     };
     let (pw, phc) = (password.to_string(), user.password_hash.clone());
-    let ok_pw = tokio::task::spawn_blocking(move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await.unwrap_or(false);
+    let ok_pw = hashing(app, move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await?;
     let step = secret_of(app, &user).and_then(|s| ward_auth::totp::verify(&s, code, now_s(), user.totp_last_step.and_then(|x| u64::try_from(x).ok())).ok());
     let fresh = match (ok_pw, step) {
         (true, Some(step)) => app.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await.unwrap_or(false),
@@ -802,4 +843,36 @@ pub(crate) async fn me(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectIn
     };
     let csrf = app.csrf_token(&headers);
     json(StatusCode::OK, serde_json::json!({ "username": p.username, "role": p.role.as_str(), "csrf_token": csrf }))
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::HashGate;
+    use std::sync::Arc;
+
+    /// One hash at a time and one waiting: of three at once, the third is refused, and once
+    /// they are done the gate lets the next one through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_bounds_work_and_queue() {
+        let gate = Arc::new(HashGate::new(1, 1));
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let slow = |rx: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>| move || rx.lock().map(|r| r.recv_timeout(std::time::Duration::from_secs(10)).is_ok()).unwrap_or(false);
+        let first = tokio::spawn({
+            let (g, rx) = (gate.clone(), rx.clone());
+            async move { g.run(slow(rx)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let second = tokio::spawn({
+            let (g, rx) = (gate.clone(), rx.clone());
+            async move { g.run(slow(rx)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(gate.run(|| true).await, None, "a third is refused while one runs and one waits");
+        tx.send(()).expect("release the first");
+        tx.send(()).expect("release the second");
+        assert_eq!(first.await.expect("joined"), Some(true));
+        assert_eq!(second.await.expect("joined"), Some(true));
+        assert_eq!(gate.run(|| 7).await, Some(7), "free again");
+    }
 }
