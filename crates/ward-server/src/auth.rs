@@ -147,13 +147,20 @@ impl HashGate {
     /// Run `f` on the blocking pool once a core is free; `None` when too many already wait (or
     /// the work failed to run).
     pub(crate) async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        use std::sync::atomic::Ordering;
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        /// Leaves the queue when dropped: also when the request is dropped while it waits (the
+        /// client went away), or the count would grow until every sign-in is refused.
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            }
+        }
+        let waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, std::sync::atomic::Ordering::AcqRel) >= self.max_waiting {
             return None;
         }
         let permit = self.permits.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(waiting);
         let _permit = permit.ok()?;
         tokio::task::spawn_blocking(f).await.ok()
     }
@@ -874,5 +881,25 @@ mod gate_tests {
         assert_eq!(first.await.expect("joined"), Some(true));
         assert_eq!(second.await.expect("joined"), Some(true));
         assert_eq!(gate.run(|| 7).await, Some(7), "free again");
+        // A request dropped while it waits (its client went away) leaves the queue.
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let busy = tokio::spawn({
+            let (g, rx) = (gate.clone(), rx.clone());
+            async move { g.run(slow(rx)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        for _ in 0..3 {
+            let waiter = tokio::spawn({
+                let g = gate.clone();
+                async move { g.run(|| 0).await }
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            waiter.abort();
+            let _ = waiter.await;
+        }
+        tx.send(()).expect("release");
+        assert_eq!(busy.await.expect("joined"), Some(true));
+        assert_eq!(gate.run(|| 8).await, Some(8), "the dropped waiters left no place taken");
     }
 }
