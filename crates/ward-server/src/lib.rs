@@ -123,6 +123,8 @@ struct App {
     intel: Option<Arc<ward_intel::matcher::Knowledge>>,
     /// The WebAuthn relying party; `None`: passkeys are off.
     passkeys: Option<ward_auth::webauthn::Passkeys>,
+    /// Devices waiting for their risk score after an upload.
+    scores: scores::Queue,
 }
 
 impl App {
@@ -236,7 +238,7 @@ async fn ingest(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     }
     match app.store.ingest(&sensor, batch, &report).await {
         Ok(o) => {
-            scores::spawn_rescore(app.clone(), o.assets.clone());
+            app.scores.push(&app, &o.assets);
             let note = format!("{} assets new, {} findings new{}", o.assets_new, o.findings_new, if o.duplicate { ", duplicate batch" } else { "" });
             app.audit(audit::ActorKind::Sensor, &sensor, "sensor.ingest", &format!("batch:{batch}"), audit::Outcome::Success, &source, Some(&note));
             let body = serde_json::json!({
@@ -497,8 +499,9 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     if passkeys.is_none() {
         eprintln!("ward server: security keys and passkeys are off: give --public-url, the address people open");
     }
-    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel, passkeys });
+    let app = Arc::new(App { store: store.clone(), https: tls.is_some(), keys, throttles: auth::Throttles::default(), audit, ledger: ledger.clone(), metrics: metrics.clone(), intel, passkeys, scores: scores::Queue::default() });
     scores::spawn_rescore_all(app.clone());
+    scores::spawn_worker(app.clone());
     if let Some(token) = setup {
         let scheme = if app.https { "https" } else { "http" };
         app.audit(audit::ActorKind::System, "ward", "auth.setup_link", "user:first-administrator", audit::Outcome::Success, "local", Some("no account yet: one-time setup link printed on the console"));

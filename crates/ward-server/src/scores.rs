@@ -3,7 +3,8 @@
 //! the sensors found on the device, and the advisories the server loaded).
 //!
 //! Scores are recomputed, in the background so no request waits:
-//! - for the devices of each accepted sensor report, after it is merged;
+//! - for the devices of each accepted sensor report, after it is merged (one worker; devices
+//!   reported again before it gets to them are scored once);
 //! - for every device when the server starts with advisories (they may have changed since the
 //!   last start), a page of [`PAGE`] devices at a time; without advisories every score goes back
 //!   to 0, so no stale score outlives the advisories it came from.
@@ -84,14 +85,43 @@ pub(crate) fn spawn_rescore_all(app: Arc<App>) {
     });
 }
 
-/// [`rescore`] of a report's devices in the background.
-pub(crate) fn spawn_rescore(app: Arc<App>, ids: Vec<i64>) {
-    if app.intel.is_none() || ids.is_empty() {
+/// Devices waiting to be scored after uploads, and the one worker that scores them: uploads
+/// faster than scoring coalesce in the set (one entry per device, so it is bounded by the
+/// inventory) instead of piling up tasks.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    pending: std::sync::Mutex<std::collections::BTreeSet<i64>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Queue {
+    /// Score these devices soon (after an upload merged them).
+    pub(crate) fn push(&self, app: &App, ids: &[i64]) {
+        if app.intel.is_none() || ids.is_empty() {
+            return;
+        }
+        if let Ok(mut p) = self.pending.lock() {
+            p.extend(ids.iter().copied());
+        }
+        self.wake.notify_one();
+    }
+}
+
+/// The worker behind [`Queue`]: takes every pending device at once, scores them, waits again.
+pub(crate) fn spawn_worker(app: Arc<App>) {
+    if app.intel.is_none() {
         return;
     }
     tokio::spawn(async move {
-        if let Err(e) = rescore(&app, &ids).await {
-            eprintln!("ward server: scoring {} devices failed: {e}", ids.len());
+        loop {
+            app.scores.wake.notified().await;
+            let ids: Vec<i64> = match app.scores.pending.lock() {
+                Ok(mut p) => std::mem::take(&mut *p).into_iter().collect(),
+                Err(_) => return,
+            };
+            if let Err(e) = rescore(&app, &ids).await {
+                eprintln!("ward server: scoring {} devices failed: {e}", ids.len());
+            }
         }
     });
 }
