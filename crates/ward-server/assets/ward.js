@@ -76,6 +76,23 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     }).catch(function (err) { say(err && err.message ? err.message : "The security key was not registered."); });
   });
+  // Sign-in and re-authentication: the key signs the challenge of `path`; its answer goes to
+  // `path`/finish, which answers `ok`; then on to `next`.
+  function prove(path, ok, next) {
+    say("Waiting for your security key...");
+    api(path, {}).then(function (r) {
+      if (r.status !== 200) throw new Error(failed(r));
+      var o = r.body.publicKey;
+      o.challenge = fromB64u(o.challenge);
+      ids(o.allowCredentials);
+      return navigator.credentials.get({ publicKey: o });
+    }).then(function (cred) {
+      return api(path + "/finish", { credential: assertion(cred) });
+    }).then(function (r) {
+      if (r.status !== ok) throw new Error(failed(r));
+      location.href = next;
+    }).catch(function (err) { say(err && err.message ? err.message : "The security key was not accepted."); });
+  }
   // Re-authentication: offered when the person has a key (the page does not know; the API says).
   var reauth = document.getElementById("passkey-reauth");
   if (reauth && supported) {
@@ -83,36 +100,12 @@ document.addEventListener("DOMContentLoaded", function () {
       if (j && j.enabled && j.items && j.items.length) reauth.hidden = false;
     }).catch(function () {});
     reauth.querySelector("button").addEventListener("click", function () {
-      say("Waiting for your security key...");
-      api("/api/v1/reauth/passkey", {}).then(function (r) {
-        if (r.status !== 200) throw new Error(failed(r));
-        var o = r.body.publicKey;
-        o.challenge = fromB64u(o.challenge);
-        ids(o.allowCredentials);
-        return navigator.credentials.get({ publicKey: o });
-      }).then(function (cred) {
-        return api("/api/v1/reauth/passkey/finish", { credential: assertion(cred) });
-      }).then(function (r) {
-        if (r.status !== 204) throw new Error(failed(r));
-        location.href = reauth.getAttribute("data-next") || "/";
-      }).catch(function (err) { say(err && err.message ? err.message : "The security key was not accepted."); });
+      prove("/api/v1/reauth/passkey", 204, reauth.getAttribute("data-next") || "/");
     });
   }
   var signin = document.getElementById("passkey-signin");
   if (signin) signin.addEventListener("click", function () {
     if (!supported) { say("This browser cannot use security keys: use the code from your app."); return; }
-    say("Waiting for your security key...");
-    api("/api/v1/login/passkey", {}).then(function (r) {
-      if (r.status !== 200) throw new Error(failed(r));
-      var o = r.body.publicKey;
-      o.challenge = fromB64u(o.challenge);
-      ids(o.allowCredentials);
-      return navigator.credentials.get({ publicKey: o });
-    }).then(function (cred) {
-      return api("/api/v1/login/passkey/finish", { credential: assertion(cred) });
-    }).then(function (r) {
-      if (r.status !== 200) throw new Error(failed(r));
-      location.href = "/";
-    }).catch(function (err) { say(err && err.message ? err.message : "The security key was not accepted."); });
+    prove("/api/v1/login/passkey", 200, "/");
   });
 });

@@ -218,20 +218,7 @@ pub(crate) async fn finish_sign_in(app: &App, headers: &HeaderMap, source: &str,
     let rp = rp(app)?;
     let (token, user) = crate::auth::pending(app, headers).await?;
     crate::auth::not_locked(app, &user, source)?;
-    let Some(c) = take(app, &token.storage_hash(), Kind::SignIn).await? else {
-        return Err(crate::auth::second_factor_failed(app, &user, source, "passkey: no sign-in pending, or it expired").await);
-    };
-    let state = serde_json::from_value::<PasskeyAuthentication>(c.state).ok();
-    let answer = serde_json::from_value::<PublicKeyCredential>(answer.clone()).ok();
-    let (Some(state), Some(answer)) = (state, answer) else {
-        return Err(crate::auth::second_factor_failed(app, &user, source, "passkey: the answer is not a WebAuthn assertion").await);
-    };
-    let stored = stored(app, user.id).await?;
-    let mut keys: Vec<Passkey> = stored.iter().map(|(_, _, k)| k.clone()).collect();
-    let Ok(used) = rp.finish_authentication(&answer, &state, &mut keys) else {
-        return Err(crate::auth::second_factor_failed(app, &user, source, "passkey: the signature did not verify").await);
-    };
-    if let Some(name) = record_use(app, &stored, &keys, &used).await? {
+    if let Some(name) = verify_assertion(app, rp, &user, source, &token.storage_hash(), Kind::SignIn, "passkey", answer).await? {
         app.audit(ActorKind::User, &user.username, "auth.passkey", &format!("user:{}", user.id), Outcome::Success, source, Some(&name));
     }
     crate::auth::complete(app, &token, &user, source).await?;
@@ -263,23 +250,32 @@ pub(crate) async fn finish_reauth(app: &App, p: &Principal, headers: &HeaderMap,
     };
     crate::auth::not_locked(app, &user, &p.source)?;
     let hash = session_hash(headers)?;
-    let Some(c) = take(app, &hash, Kind::Reauth).await? else {
-        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: none pending, or it expired").await);
+    let name = verify_assertion(app, rp, &user, &p.source, &hash, Kind::Reauth, "re-authentication with a passkey", answer).await?;
+    app.store.authenticate_session(&hash, "full").await.map_err(|e| Refusal::internal(&e))?;
+    app.audit(ActorKind::User, &p.username, "auth.reauth", &format!("user:{}", p.user_id), Outcome::Success, &p.source, Some(&format!("security key {}", name.unwrap_or_default())));
+    Ok(())
+}
+
+/// Check the session's pending ceremony of `kind` against the authenticator's answer, and keep
+/// the used key's new state; answers its name. Every failure counts against the account like a
+/// wrong code, its reason (prefixed `what`) in the trail.
+#[allow(clippy::too_many_arguments, reason = "the ceremony's parts, each named at the two call sites")]
+async fn verify_assertion(app: &App, rp: &Passkeys, user: &ward_store::UserRow, source: &str, session_hash: &str, kind: Kind, what: &str, answer: &serde_json::Value) -> Result<Option<String>, Refusal> {
+    let failed = |why: &str| format!("{what}: {why}");
+    let Some(c) = take(app, session_hash, kind).await? else {
+        return Err(crate::auth::second_factor_failed(app, user, source, &failed("none pending, or it expired")).await);
     };
     let state = serde_json::from_value::<PasskeyAuthentication>(c.state).ok();
     let answer = serde_json::from_value::<PublicKeyCredential>(answer.clone()).ok();
     let (Some(state), Some(answer)) = (state, answer) else {
-        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: the answer is not a WebAuthn assertion").await);
+        return Err(crate::auth::second_factor_failed(app, user, source, &failed("the answer is not a WebAuthn assertion")).await);
     };
     let stored = stored(app, user.id).await?;
     let mut keys: Vec<Passkey> = stored.iter().map(|(_, _, k)| k.clone()).collect();
     let Ok(used) = rp.finish_authentication(&answer, &state, &mut keys) else {
-        return Err(crate::auth::second_factor_failed(app, &user, &p.source, "re-authentication with a passkey: the signature did not verify").await);
+        return Err(crate::auth::second_factor_failed(app, user, source, &failed("the signature did not verify")).await);
     };
-    let name = record_use(app, &stored, &keys, &used).await?;
-    app.store.authenticate_session(&hash, "full").await.map_err(|e| Refusal::internal(&e))?;
-    app.audit(ActorKind::User, &p.username, "auth.reauth", &format!("user:{}", p.user_id), Outcome::Success, &p.source, Some(&format!("security key {}", name.unwrap_or_default())));
-    Ok(())
+    record_use(app, &stored, &keys, &used).await
 }
 
 /// Keep the used key's new counter and backup state (a cloned authenticator shows as a counter

@@ -5,9 +5,10 @@
 use crate::{Result, Store};
 use sqlx::{AssertSqlSafe, Row};
 
-/// `$1, $2, ... $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+/// `sql` with `{ids}` replaced by `$1, ... $n`, each id bound to its place.
+fn with_ids(sql: &str, ids: &[i64]) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    ids.iter().fold(sqlx::query(AssertSqlSafe(sql.replace("{ids}", &list))), |q, id| q.bind(*id))
 }
 
 impl Store {
@@ -28,12 +29,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT id, doc FROM assets WHERE id IN ({}) ORDER BY id", placeholders(ids.len()));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in ids {
-            q = q.bind(*id);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
+        let rows = with_ids("SELECT id, doc FROM assets WHERE id IN ({ids}) ORDER BY id", ids).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let doc: String = r.try_get(1)?;
@@ -48,12 +44,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT asset_id, kind, severity FROM findings WHERE asset_id IN ({}) AND kind <> 'known-vulnerability' ORDER BY asset_id, id", placeholders(ids.len()));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in ids {
-            q = q.bind(*id);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
+        let rows = with_ids("SELECT asset_id, kind, severity FROM findings WHERE asset_id IN ({ids}) AND kind <> 'known-vulnerability' ORDER BY asset_id, id", ids).fetch_all(self.pool()).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
