@@ -67,19 +67,22 @@ WARD_CMD=("$WARD" analyze --format json --output /dev/null --no-progress "$CAP")
 NDPI_CMD=(ndpiReader -q -i "$CAP")
 TSHARK_CMD=(tshark -n -q -r "$CAP" -z conv,ip)
 TSHARK_PHS_CMD=(tshark -n -q -r "$CAP" -z io,phs)
-declare -A BEST_E BEST_M FAILED
-measure() { # NAME CMD...: one timed run; keeps the best elapsed and the highest peak RSS
+declare -A BEST_E BEST_M FAILED ROUND_E
+ROUND=0
+measure() { # NAME CMD...: one timed run; keeps the best elapsed, the highest peak RSS and this round's elapsed
     local name=$1 e m rc=0
     shift
     /usr/bin/time -f "%e %M" -o "$OUT/time.txt" taskset -c "$CORE" "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" || rc=$?
     read -r e m < <(tail -n 1 "$OUT/time.txt")
     if [ "$rc" != 0 ]; then FAILED[$name]="exit $rc"; log "$name failed (exit $rc), see $OUT/$name.stderr"; return 0; fi
     log "$name: ${e} s, $((m / 1024)) MiB"
+    ROUND_E[$name,$ROUND]=$e
     if [ -z "${BEST_E[$name]:-}" ] || awk "BEGIN{exit !($e < ${BEST_E[$name]})}"; then BEST_E[$name]=$e; fi
     if [ -z "${BEST_M[$name]:-}" ] || [ "$m" -gt "${BEST_M[$name]}" ]; then BEST_M[$name]=$m; fi
 }
 for r in $(seq "$RUNS"); do
     log "round $r of $RUNS"
+    ROUND=$r
     if [ -n "$WARD" ]; then measure ward "${WARD_CMD[@]}"; fi
     measure ndpi "${NDPI_CMD[@]}"
     measure tshark "${TSHARK_CMD[@]}"
@@ -122,6 +125,19 @@ if [ -n "${BEST_E[ward]:-}" ] && [ -n "${BEST_E[ndpi]:-}" ] && [ -n "${BEST_E[ts
         printf "Targets, one core: Ward >= 3x ndpiReader: %.1fx, %s. Ward >= 20x tshark: %.1fx against `-z conv,ip`, %s",
             n / w, (n / w >= 3 ? "met" : "NOT met"), t / w, (t / w >= 20 ? "met" : "NOT met");
         if (tp > 0) printf " (%.1fx against `-z io,phs`)", tp / w; printf ".\n" }')
+fi
+# The same ratio round by round (Ward and ndpiReader run back to back in each round), so that a
+# slow moment of a shared machine shows as a spread instead of hiding in a best-of.
+PER_ROUND=""
+if [ -n "${BEST_E[ward]:-}" ] && [ -n "${BEST_E[ndpi]:-}" ]; then
+    RATIOS=()
+    for r in $(seq "$RUNS"); do
+        if [ -n "${ROUND_E[ward,$r]:-}" ] && [ -n "${ROUND_E[ndpi,$r]:-}" ]; then RATIOS+=("$(awk -v w="${ROUND_E[ward,$r]}" -v n="${ROUND_E[ndpi,$r]}" 'BEGIN{printf "%.2f", n / w}')"); fi
+    done
+    if [ ${#RATIOS[@]} -gt 0 ]; then
+        MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+        PER_ROUND="ndpiReader's time over Ward's, round by round: ${RATIOS[*]} (median ${MEDIAN}x)."
+    fi
 fi
 
 # 4. Memory: the same mix as a 1 GB and a 10 GB stream on standard input (the generator on the
@@ -173,6 +189,7 @@ git diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null || DIRTY=" wit
     echo "$TABLE"
     echo
     if [ -n "$VERDICT" ]; then echo "$VERDICT"; echo; fi
+    if [ -n "$PER_ROUND" ]; then echo "$PER_ROUND"; echo; fi
     if [ -n "$WARD_SEEN" ]; then echo "$WARD_SEEN"; echo; fi
     if [ -n "$MEM" ]; then
         echo "## Memory: bounded by configuration, not by the capture"
