@@ -25,6 +25,29 @@ use ward_sensor::{Engine, EngineConfig};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+// mimalloc's own C entry point (compiled in by `libmimalloc-sys`, which does not declare it
+// without its `extended` feature). `mi_option_t` is a C enum; 15 is `mi_option_purge_delay`
+// in the mimalloc v3 sources that `libmimalloc-sys` 0.1.49 (pinned in Cargo.lock) builds.
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Keep freed allocator pages for 10 s before returning them to the kernel (mimalloc's default
+/// is 1 s). The engine's tables grow in steps and free their old storage; with 1 s, those pages
+/// went back to the kernel and came back zeroed (transparent huge pages: 2 MiB zeroed per
+/// fault), about a tenth of `ward analyze`'s time on the benchmark. Peak memory is unchanged;
+/// memory still goes back after 10 idle seconds.
+fn tune_allocator() {
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+    // SAFETY: called first thing in `main`, before any other thread exists (mimalloc's option
+    // setters are not thread-safe); the option index and value are valid for mimalloc v3.
+    #[allow(unsafe_code)]
+    unsafe {
+        mi_option_set(MI_OPTION_PURGE_DELAY, 10_000);
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "ward", version, about = "Passive security monitoring for the Internet of Medical Things")]
 struct Cli {
@@ -132,6 +155,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze { captures, out, engine, upload, advisories } => analyze(&captures, &out, &engine, &upload, advisories.as_deref()),
