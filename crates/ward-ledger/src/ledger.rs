@@ -132,6 +132,20 @@ pub fn init_dir(dir: &Path, origin: &str, witness: Option<&Path>) -> Result<Veri
     Ok(key.verifier().clone())
 }
 
+/// The signer a ledger directory holds (origin and witness from its configuration, its private
+/// key), for a ledger kept elsewhere (`ward server` on PostgreSQL keeps the key on disk and the
+/// log in the database).
+///
+/// # Errors
+/// Missing or malformed configuration or key.
+pub fn dir_signer(dir: &Path) -> Result<Signer> {
+    let config = DirConfig::load(dir)?;
+    let key_path = dir.join(dir::PRIVATE_KEY);
+    let key_text = std::fs::read_to_string(&key_path).ctx("read", &key_path)?;
+    let key = SigningKey::parse(key_text.trim())?;
+    Ok(Signer { origin: config.origin, key, witness: config.witness })
+}
+
 /// Read a verifier key file.
 ///
 /// # Errors
@@ -147,12 +161,8 @@ impl Ledger {
     /// # Errors
     /// Missing, busy, unreadable or inconsistent.
     pub fn open_dir(dir: &Path) -> Result<(Ledger, Recovery)> {
-        let config = DirConfig::load(dir)?;
-        let key_path = dir.join(dir::PRIVATE_KEY);
-        let key_text = std::fs::read_to_string(&key_path).ctx("read", &key_path)?;
-        let key = SigningKey::parse(key_text.trim())?;
+        let signer = dir_signer(dir)?;
         let (store, recovery) = DirStore::open(dir)?;
-        let signer = Signer { origin: config.origin, key, witness: config.witness };
         Ok((Ledger::with_storage(Arc::new(store), Some(signer))?, recovery))
     }
 
@@ -261,23 +271,38 @@ impl Ledger {
             .ok_or_else(|| LedgerError::OutOfRange(format!("size {old} is larger than {new}")))
     }
 
+    /// The tree head including what other processes sharing the storage appended (PostgreSQL
+    /// shared by server replicas): the durable size is read again and, when it grew, the root
+    /// is computed from the stored subtree hashes. The head never moves backwards.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn sync_head(&self) -> Result<TreeHead> {
+        let size = self.storage().refresh()?;
+        let head = self.head();
+        if size <= head.size {
+            return Ok(head);
+        }
+        let root = tree::root_at(&Nodes(self.storage()), size)?;
+        let mut h = self.shared.head.lock().map_err(|_| LedgerError::Closed)?;
+        if size > h.size {
+            *h = TreeHead { size, root };
+        }
+        self.shared.committed.fetch_max(size, Ordering::AcqRel);
+        Ok(*h)
+    }
+
     /// Sign a checkpoint of the current tree head, keep it with the log and copy it to the
     /// witness directory. Returns the checkpoint and its signed note.
+    ///
+    /// With a shared storage the checkpoint is made as its only writer, of the durable tree
+    /// including other processes' entries: sequence numbers never collide and sizes never
+    /// decrease, whichever process signs.
     ///
     /// # Errors
     /// No signing key, or a copy could not be made durable.
     pub fn checkpoint(&self) -> Result<(Checkpoint, String)> {
-        let signer = self.signer.as_ref().ok_or_else(|| LedgerError::Config("this ledger has no signing key".into()))?;
-        let _one_at_a_time = self.checkpoint_lock.lock().map_err(|_| LedgerError::Closed)?;
-        let head = self.head();
-        let cp = Checkpoint { origin: signer.origin.clone(), size: head.size, root: head.root, extensions: Vec::new() };
-        let note = cp.sign(&signer.key);
-        let seq = self.storage().checkpoints()?.last().map_or(1, |(s, _)| s + 1);
-        self.storage().store_checkpoint(seq, &note)?;
-        if let Some(w) = &signer.witness {
-            dir::write_durable(&w.join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
-        }
-        Ok((cp, note))
+        self.checkpoint_when(false)?.ok_or_else(|| LedgerError::Commit("no checkpoint was made".into()))
     }
 
     /// A checkpoint only if the log grew since the newest one (for a timer).
@@ -285,16 +310,33 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::checkpoint`].
     pub fn checkpoint_if_grown(&self) -> Result<Option<(Checkpoint, String)>> {
-        let newest = self
-            .storage()
-            .checkpoints()?
-            .last()
-            .and_then(|(_, n)| crate::note::parse_note(n).ok().and_then(|n| Checkpoint::parse_text(n.text).ok()))
-            .map(|c| c.size);
-        if newest == Some(self.head().size) {
-            return Ok(None);
-        }
-        self.checkpoint().map(Some)
+        self.checkpoint_when(true)
+    }
+
+    fn checkpoint_when(&self, only_if_grown: bool) -> Result<Option<(Checkpoint, String)>> {
+        let signer = self.signer.as_ref().ok_or_else(|| LedgerError::Config("this ledger has no signing key".into()))?;
+        let _one_at_a_time = self.checkpoint_lock.lock().map_err(|_| LedgerError::Closed)?;
+        let mut made = None;
+        self.storage().exclusive(&mut || {
+            let head = self.sync_head()?;
+            let stored = self.storage().checkpoints()?;
+            if only_if_grown {
+                let newest = stored.last().and_then(|(_, n)| crate::note::parse_note(n).ok().and_then(|n| Checkpoint::parse_text(n.text).ok())).map(|c| c.size);
+                if newest == Some(head.size) {
+                    return Ok(());
+                }
+            }
+            let cp = Checkpoint { origin: signer.origin.clone(), size: head.size, root: head.root, extensions: Vec::new() };
+            let note = cp.sign(&signer.key);
+            let seq = stored.last().map_or(1, |(s, _)| s + 1);
+            self.storage().store_checkpoint(seq, &note)?;
+            if let Some(w) = &signer.witness {
+                dir::write_durable(&w.join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
+            }
+            made = Some((cp, note));
+            Ok(())
+        })?;
+        Ok(made)
     }
 
     /// Stop accepting entries and wait for the queued ones to be committed.
@@ -338,6 +380,7 @@ pub fn spawn_checkpoint_timer(
 fn write_loop(shared: &Shared, mut frontier: Frontier, rx: mpsc::Receiver<Request>) {
     let mut batch: Vec<Request> = Vec::new();
     let mut hashes = Vec::new();
+    let storage = shared.storage.as_ref();
     while let Ok(first) = rx.recv() {
         batch.clear();
         batch.push(first);
@@ -347,18 +390,34 @@ fn write_loop(shared: &Shared, mut frontier: Frontier, rx: mpsc::Receiver<Reques
                 Err(_) => break,
             }
         }
-        hashes.clear();
-        let first_index = frontier.size();
-        for r in &batch {
-            frontier.push(leaf_hash(&r.record), &mut hashes);
-        }
         let records: Vec<Vec<u8>> = batch.iter_mut().map(|r| std::mem::take(&mut r.record)).collect();
-        match shared.storage.append(&records, &hashes) {
+        let mut first_index = 0;
+        // As the only writer of every process sharing the storage: continue the tree from where
+        // it durably ends (another process may have appended since this one's last commit).
+        let committed = storage.exclusive(&mut || {
+            let durable = storage.refresh()?;
+            if durable != frontier.size() {
+                if durable < frontier.size() {
+                    return Err(LedgerError::Inconsistent(format!("the stored log has {durable} entries, fewer than the {} already committed: entries were deleted", frontier.size())));
+                }
+                frontier = Frontier::load(&Nodes(storage), durable)?;
+            }
+            hashes.clear();
+            first_index = frontier.size();
+            for r in &records {
+                frontier.push(leaf_hash(r), &mut hashes);
+            }
+            storage.append(&records, &hashes)
+        });
+        match committed {
             Ok(()) => {
-                if let Ok(mut h) = shared.head.lock() {
+                // Never backwards: a reader may have synced the head past this commit already.
+                if let Ok(mut h) = shared.head.lock()
+                    && frontier.size() > h.size
+                {
                     *h = TreeHead { size: frontier.size(), root: frontier.root() };
                 }
-                shared.committed.store(frontier.size(), Ordering::Release);
+                shared.committed.fetch_max(frontier.size(), Ordering::AcqRel);
                 shared.commits.fetch_add(1, Ordering::Relaxed);
                 for (i, r) in batch.drain(..).enumerate() {
                     let _ = r.reply.send(Ok(first_index + i as u64));
@@ -432,7 +491,11 @@ pub fn export_storage(storage: &dyn Storage, key: &VerifierKey, origin: &str, ou
         return Err(LedgerError::Config(format!("{} already exists", out.display())));
     }
     std::fs::create_dir_all(out.join(dir::CHECKPOINTS)).ctx("create", out)?;
-    let size = storage.size();
+    // Checkpoints first, then the durable size: every checkpoint read is then within the
+    // exported log even while other processes append and sign (each checkpoint signs a size
+    // that was durable when it was stored).
+    let checkpoints = storage.checkpoints()?;
+    let size = storage.refresh()?;
     let create = |name: &str| -> Result<(std::io::BufWriter<std::fs::File>, PathBuf)> {
         let p = out.join(name);
         Ok((std::io::BufWriter::new(std::fs::File::create(&p).ctx("create", &p)?), p))
@@ -461,7 +524,7 @@ pub fn export_storage(storage: &dyn Storage, key: &VerifierKey, origin: &str, ou
         let f = w.into_inner().map_err(|e| LedgerError::Io { op: "write", path: p.clone(), source: e.into_error() })?;
         f.sync_all().ctx("sync", &p)?;
     }
-    for (seq, note) in storage.checkpoints()? {
+    for (seq, note) in checkpoints {
         dir::write_durable(&out.join(dir::CHECKPOINTS).join(dir::checkpoint_name(seq)), note.as_bytes(), 0o644)?;
     }
     dir::write_durable(&out.join(dir::PUBLIC_KEY), format!("{}\n", key.to_text()).as_bytes(), 0o644)?;

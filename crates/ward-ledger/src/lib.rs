@@ -16,6 +16,6 @@ pub mod verify;
 
 pub use entry::{Actor, ActorKind, Entry, EntryError, Outcome};
 pub use error::{LedgerError, Result};
-pub use ledger::{Ledger, MAX_BATCH, Pending, Signer, TreeHead, export_dir, export_storage, init_dir, read_verifier, spawn_checkpoint_timer};
+pub use ledger::{Ledger, MAX_BATCH, Pending, Signer, TreeHead, dir_signer, export_dir, export_storage, init_dir, read_verifier, spawn_checkpoint_timer};
 pub use note::{Checkpoint, SigningKey, VerifierKey};
 pub use storage::Storage;

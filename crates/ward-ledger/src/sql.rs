@@ -11,6 +11,13 @@
 //! The [`Storage`] interface is synchronous (the writer is a thread); this store owns a small
 //! tokio runtime for its pool and runs each query on it, from a helper thread when called from
 //! inside another runtime.
+//!
+//! Several processes may append to one PostgreSQL database (`ward server` replicas): each commit
+//! and each checkpoint runs under a session-level advisory lock ([`WRITER_LOCK`]) held on a
+//! connection of its own, and starts by reading the durable size again
+//! (`MAX(idx) + 1`, from the primary key's index), so every process continues the one tree.
+//! The primary keys are the backstop: should the lock ever be lost mid-commit (its connection
+//! dropped), a second writer's rows collide and its transaction fails whole.
 
 use crate::error::{LedgerError, Result};
 use crate::hash::Hash;
@@ -18,13 +25,17 @@ use crate::storage::Storage;
 use crate::tree::stored_hashes;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 // Dynamic SQL below is only placeholder lists (`$1, $2, ...`) built from counts; every value is bound.
-use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Rows per INSERT statement (two parameters each; well below every backend's limit).
 const CHUNK: usize = 400;
+
+/// The PostgreSQL advisory lock key of the ledger's writers (the ASCII of `wardledg`).
+pub const WRITER_LOCK: i64 = 0x7761_7264_6c65_6467;
 
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,20 +101,27 @@ impl SqlStore {
                 SqlBackend::Postgres => pool_opts.max_connections(8).connect_with(opts).await?,
             };
             let blob = if backend == SqlBackend::Sqlite { "BLOB" } else { "BYTEA" };
+            // Replicas starting together: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
+            // against a concurrent one, so the tables are made as the only writer.
+            let mut tx = pool.begin().await?;
+            if backend == SqlBackend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
+            }
             for ddl in [
                 format!("CREATE TABLE IF NOT EXISTS ledger_entries (idx BIGINT PRIMARY KEY, body {blob} NOT NULL)"),
                 format!("CREATE TABLE IF NOT EXISTS ledger_nodes (pos BIGINT PRIMARY KEY, hash {blob} NOT NULL)"),
                 "CREATE TABLE IF NOT EXISTS ledger_checkpoints (seq BIGINT PRIMARY KEY, note TEXT NOT NULL)".to_string(),
             ] {
-                pool.execute(AssertSqlSafe(ddl)).await?;
+                tx.execute(AssertSqlSafe(ddl)).await?;
             }
+            tx.commit().await?;
             Ok::<_, sqlx::Error>(pool)
         })?;
         let mut store = SqlStore { rt: Some(rt), pool, backend, size: AtomicU64::new(0) };
+        // One statement, one snapshot: another process's commit cannot fall between the counts.
         let (entries, nodes) = store.run(|pool| async move {
-            let e: i64 = sqlx::query("SELECT COUNT(*) FROM ledger_entries").fetch_one(&pool).await?.try_get(0)?;
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM ledger_nodes").fetch_one(&pool).await?.try_get(0)?;
-            Ok::<_, sqlx::Error>((e, n))
+            let row = sqlx::query("SELECT (SELECT COUNT(*) FROM ledger_entries), (SELECT COUNT(*) FROM ledger_nodes)").fetch_one(&pool).await?;
+            Ok::<_, sqlx::Error>((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?))
         })?;
         let size = u64::try_from(entries).unwrap_or(0);
         if u64::try_from(nodes).unwrap_or(0) != stored_hashes(size) {
@@ -129,6 +147,25 @@ impl SqlStore {
         let rt = self.rt.as_ref().ok_or(LedgerError::Closed)?;
         let pool = self.pool.clone();
         Ok(run_on(rt, f(pool))?)
+    }
+}
+
+/// The connection holding the writers' advisory lock. Dropped while still holding it (the
+/// section ended abnormally), it is closed rather than returned to the pool: closing the
+/// session releases the lock.
+struct Held<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            // The pool's drop spawns onto a runtime: this store's.
+            let _in_rt = self.rt.enter();
+            c.close_on_drop();
+            drop(c);
+        }
     }
 }
 
@@ -179,6 +216,41 @@ fn to_i64(v: u64) -> std::result::Result<i64, sqlx::Error> {
 impl Storage for SqlStore {
     fn size(&self) -> u64 {
         self.size.load(Ordering::Acquire)
+    }
+
+    fn exclusive(&self, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        // SQLite is one process's file (`ward server` without --database).
+        if self.backend != SqlBackend::Postgres {
+            return f();
+        }
+        let rt = self.rt.as_ref().ok_or(LedgerError::Closed)?;
+        let pool = self.pool.clone();
+        // Waiting for the lock blocks this thread (in `block_on`), never the runtime's worker,
+        // which keeps serving the other connections' queries, `f`'s among them.
+        let conn = run_on(rt, async move {
+            let mut c = pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(WRITER_LOCK).execute(&mut *c).await?;
+            Ok::<_, sqlx::Error>(c)
+        })?;
+        let mut held = Held { rt, conn: Some(conn) };
+        let result = f();
+        let conn = held.conn.take();
+        run_on(rt, async move {
+            let Some(mut c) = conn else { return };
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(WRITER_LOCK).fetch_one(&mut *c).await.and_then(|r| r.try_get::<bool, _>(0));
+            if !matches!(unlocked, Ok(true)) {
+                // Ending the session releases every lock it holds (closed or, failing that, dropped).
+                let _ = c.close().await;
+            }
+        });
+        result
+    }
+
+    fn refresh(&self) -> Result<u64> {
+        let next = self.run(|pool| async move { sqlx::query("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries").fetch_one(&pool).await?.try_get::<i64, _>(0) })?;
+        let next = u64::try_from(next).map_err(|_| LedgerError::Inconsistent(format!("the largest entry index in the database is {next}")))?;
+        self.size.fetch_max(next, Ordering::AcqRel);
+        Ok(next)
     }
 
     fn append(&self, records: &[Vec<u8>], hashes: &[Hash]) -> Result<()> {

@@ -6,10 +6,29 @@ use crate::hash::Hash;
 
 /// A durable home for entries, subtree hashes and checkpoints.
 ///
-/// `append` is called by one writer thread at a time; reads may come from any thread.
+/// `append` is called by one writer thread at a time; reads may come from any thread. A storage
+/// that several processes append to (PostgreSQL shared by server replicas) says so through
+/// [`Storage::exclusive`] and [`Storage::refresh`]; the defaults suit a storage this process
+/// owns alone (a directory, which its lock file keeps to one process).
 pub trait Storage: Send + Sync + 'static {
-    /// Entries durably stored.
+    /// Entries durably stored, as this process last saw them.
     fn size(&self) -> u64;
+    /// Run `f` as the only writer among every process sharing this storage: appends and
+    /// checkpoints happen inside it. The default (a storage of one process) just calls it.
+    ///
+    /// # Errors
+    /// `f`'s error, or when exclusivity could not be obtained (then `f` did not run).
+    fn exclusive(&self, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        f()
+    }
+    /// Read the durable size again (other processes may have appended) and return it; the
+    /// cached [`Storage::size`] never goes down. The default returns the cached size.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn refresh(&self) -> Result<u64> {
+        Ok(self.size())
+    }
     /// Make `records` (canonical entries, indexes `size()..`) and `hashes` (their post-order
     /// subtree hashes) durable together. On error nothing of the batch counts as stored.
     ///

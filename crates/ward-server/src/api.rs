@@ -52,7 +52,9 @@ fn bad(detail: &str) -> Response {
     problem(StatusCode::BAD_REQUEST, "Bad request", detail)
 }
 
-fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> {
+/// Page size, rows to skip, direction and the position to start after (`after`: a previous
+/// page's `next`; not together with `offset`).
+fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool, Option<ward_store::Cursor>), Response> {
     let max = ward_store::MAX_PAGE;
     let limit = match q.get("limit").map(|v| v.parse::<u32>()) {
         None => 50,
@@ -69,11 +71,16 @@ fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool), Response> 
         Some("asc") => false,
         Some(_) => return Err(bad("order: asc or desc")),
     };
-    Ok((limit, offset, descending))
+    let after = match q.get("after") {
+        None => None,
+        Some(_) if offset > 0 => return Err(bad("after and offset: one or the other")),
+        Some(t) => Some(ward_store::Cursor::decode(t).ok_or_else(|| bad("after: the next value of a previous page of this list"))?),
+    };
+    Ok((limit, offset, descending, after))
 }
 
 pub(crate) fn asset_query(q: &HashMap<String, String>, p: &Principal) -> Result<AssetQuery, Response> {
-    let (limit, offset, descending) = page_args(q)?;
+    let (limit, offset, descending, after) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("last_seen") => AssetSort::LastSeen,
         Some("label") => AssetSort::Label,
@@ -85,11 +92,11 @@ pub(crate) fn asset_query(q: &HashMap<String, String>, p: &Principal) -> Result<
         Some("risk") => return Err(problem(StatusCode::FORBIDDEN, "Forbidden", "your role may not read risk scores")),
         Some(_) => return Err(bad("sort: last_seen, label, kind, manufacturer, bytes or risk")),
     };
-    Ok(AssetQuery { care_unit: care_scope(p), kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset })
+    Ok(AssetQuery { care_unit: care_scope(p), kind: q.get("kind").cloned(), search: q.get("q").filter(|s| !s.is_empty()).cloned(), sort, descending, limit, offset, after })
 }
 
 pub(crate) fn finding_query(q: &HashMap<String, String>, p: &Principal) -> Result<FindingQuery, Response> {
-    let (limit, offset, descending) = page_args(q)?;
+    let (limit, offset, descending, after) = page_args(q)?;
     let sort = match q.get("sort").map(String::as_str) {
         None | Some("severity") => FindingSort::Severity,
         Some("last_seen") => FindingSort::LastSeen,
@@ -102,7 +109,7 @@ pub(crate) fn finding_query(q: &HashMap<String, String>, p: &Principal) -> Resul
     if q.get("status").is_some_and(|s| !["open", "acknowledged", "resolved", "accepted_risk"].contains(&s.as_str())) {
         return Err(bad("status: open, acknowledged, resolved or accepted_risk"));
     }
-    Ok(FindingQuery { care_unit: care_scope(p), status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset })
+    Ok(FindingQuery { care_unit: care_scope(p), status: q.get("status").cloned(), min_severity, kind: q.get("kind").cloned(), asset, assignee: q.get("assignee").cloned(), sort, descending, limit, offset, after })
 }
 
 /// The care unit a person's view is limited to: `None` for roles that see every asset; a
@@ -255,6 +262,7 @@ async fn assets(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<Sock
     };
     match c.app.store.assets(&query).await {
         Ok(page) => Json(ward_store::Page { items: visible_assets(&c.p, page.items), ..page }).into_response(),
+        Err(ward_store::StoreError::Invalid(why)) => bad(&why),
         Err(e) => internal(&e),
     }
 }
@@ -296,7 +304,8 @@ async fn findings(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<So
         Err(r) => return r,
     };
     match c.app.store.findings(&query).await {
-        Ok(page) => Json(serde_json::json!({ "items": visible_findings(&c.p, page.items), "total": page.total })).into_response(),
+        Ok(page) => Json(serde_json::json!({ "items": visible_findings(&c.p, page.items), "total": page.total, "total_capped": page.total_capped, "next": page.next })).into_response(),
+        Err(ward_store::StoreError::Invalid(why)) => bad(&why),
         Err(e) => internal(&e),
     }
 }
@@ -418,17 +427,19 @@ pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<
     let mut out = String::new();
     let mut rows = 0u64;
     if resource == Resource::Asset {
-        let mut offset = 0;
+        // Page after page by position (keyset), not by offset: each page costs the same, and a
+        // device added during the export neither repeats nor pushes another out.
+        let mut after = None;
         if csv {
             out.push_str("id,label,kind,manufacturer,model,software_version,confidence,first_seen,last_seen,packets,bytes,risk\n");
         }
         let mut all = Vec::new();
         loop {
-            let page = match app.store.assets(&AssetQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset, sort: AssetSort::Label, ..AssetQuery::default() }).await {
+            let page = match app.store.assets(&AssetQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, after: after.take(), sort: AssetSort::Label, ..AssetQuery::default() }).await {
                 Ok(p) => p,
                 Err(e) => return Err(Refusal::internal(&e)),
             };
-            let n = page.items.len();
+            let next = page.next;
             for a in visible_assets(p, page.items) {
                 rows += 1;
                 if csv {
@@ -439,26 +450,26 @@ pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<
                     all.push(a);
                 }
             }
-            if n < ward_store::MAX_PAGE as usize {
-                break;
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
             }
-            offset += n as u64;
         }
         if !csv {
             out = serde_json::to_string(&all).unwrap_or_default();
         }
     } else {
-        let mut offset = 0;
+        let mut after = None;
         if csv {
             out.push_str("id,kind,severity,status,asset,asset_label,protocol,title,first_seen,last_seen,occurrences,assignee\n");
         }
         let mut all = Vec::new();
         loop {
-            let page = match app.store.findings(&FindingQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, offset, ..FindingQuery::default() }).await {
+            let page = match app.store.findings(&FindingQuery { care_unit: care_scope(p), limit: ward_store::MAX_PAGE, after: after.take(), ..FindingQuery::default() }).await {
                 Ok(p) => p,
                 Err(e) => return Err(Refusal::internal(&e)),
             };
-            let n = page.items.len();
+            let next = page.next;
             for f in visible_findings(p, page.items) {
                 rows += 1;
                 if csv {
@@ -469,10 +480,10 @@ pub(crate) async fn export_file(app: &App, p: &Principal, file: &str) -> Result<
                     all.push(f);
                 }
             }
-            if n < ward_store::MAX_PAGE as usize {
-                break;
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
             }
-            offset += n as u64;
         }
         if !csv {
             out = serde_json::to_string(&all).unwrap_or_default();

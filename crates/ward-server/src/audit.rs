@@ -88,28 +88,65 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The audit trail in the tamper-evident ledger (`DATA/ledger`): every record is a ledger
-/// entry, durable (group commit) before `record` returns; signed checkpoints are made on a
-/// timer and at shutdown, and copied to the witness directory when one is configured.
+/// The audit trail in the tamper-evident ledger: every record is a ledger entry, durable (group
+/// commit) before `record` returns; signed checkpoints are made on a timer and at shutdown, and
+/// copied to the witness directory when one is configured.
+///
+/// On SQLite (one server process) the ledger is the directory `DATA/ledger`. On PostgreSQL its
+/// log, tree and checkpoints are in the database, one ledger for every replica (their commits
+/// and checkpoints take turns under an advisory lock); `DATA/ledger` then holds only the
+/// signing key and configuration, which every replica must share (the database keeps the
+/// public key to check that, never the private one).
 #[derive(Debug)]
 pub struct LedgerAudit {
     ledger: std::sync::Arc<ward_ledger::Ledger>,
     dir: PathBuf,
     /// Held while appending and while exporting, so an export copies files at rest.
     gate: Mutex<()>,
+    /// The ledger's verifier key.
+    verifier: ward_ledger::VerifierKey,
+    /// The checkpoints' origin line when the ledger is in the database; `None`: in `dir`.
+    in_database: Option<String>,
 }
 
 impl LedgerAudit {
-    /// Open `DATA/ledger`, making it (and its Ed25519 key) on first start. `witness`: a
-    /// directory on another volume that receives every checkpoint.
-    pub fn open(data_dir: &Path, witness: Option<&Path>) -> Result<LedgerAudit, String> {
+    /// Open the ledger, making `DATA/ledger` (and its Ed25519 key) on first start. `witness`: a
+    /// directory on another volume that receives every checkpoint. `database`: the server's
+    /// database URL; a PostgreSQL one holds the ledger.
+    pub fn open(data_dir: &Path, witness: Option<&Path>, database: Option<&str>) -> Result<LedgerAudit, String> {
         let dir = data_dir.join("ledger");
         if !dir.join(ward_ledger::dir::CONFIG).exists() {
             ward_ledger::init_dir(&dir, "ward-server/audit", witness).map_err(|e| format!("cannot make the ledger in {}: {e}", dir.display()))?;
         }
-        let (ledger, recovery) = ward_ledger::Ledger::open_dir(&dir).map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
-        eprintln!("ward server: audit ledger in {} ({} entries; {recovery:?})", dir.display(), ledger.head().size);
-        Ok(LedgerAudit { ledger: std::sync::Arc::new(ledger), dir, gate: Mutex::new(()) })
+        let signer = ward_ledger::dir_signer(&dir).map_err(|e| format!("cannot read the ledger's key in {}: {e}", dir.display()))?;
+        let verifier = signer.key.verifier().clone();
+        let Some(url) = database.filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://")) else {
+            let (ledger, recovery) = ward_ledger::Ledger::open_dir(&dir).map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+            eprintln!("ward server: audit ledger in {} ({} entries; {recovery:?})", dir.display(), ledger.head().size);
+            return Ok(LedgerAudit { ledger: std::sync::Arc::new(ledger), dir, gate: Mutex::new(()), verifier, in_database: None });
+        };
+        let mut signer = signer;
+        if let Some(w) = witness {
+            // Each replica copies the checkpoints it signs to its own witness directory (the one
+            // named in a ledger.json copied from the first replica is that replica's).
+            std::fs::create_dir_all(w).map_err(|e| format!("cannot make the witness directory {}: {e}", w.display()))?;
+            let w = std::fs::canonicalize(w).map_err(|e| format!("{}: {e}", w.display()))?;
+            let public = w.join(ward_ledger::dir::PUBLIC_KEY);
+            if !public.exists() {
+                std::fs::write(&public, format!("{}\n", verifier.to_text())).map_err(|e| format!("{}: {e}", public.display()))?;
+            }
+            signer.witness = Some(w);
+        }
+        let origin = signer.origin.clone();
+        let store = ward_ledger::sql::SqlStore::open(url).map_err(|e| format!("cannot open the audit ledger in the database: {e}"))?;
+        let ledger = ward_ledger::Ledger::with_storage(std::sync::Arc::new(store), Some(signer)).map_err(|e| format!("cannot open the audit ledger in the database: {e}"))?;
+        eprintln!("ward server: audit ledger in the database, shared by its replicas ({} entries), signed with the key in {}", ledger.head().size, dir.display());
+        // Entries a directory ledger took before (this server on PostgreSQL before the ledger
+        // moved into the database) stay where they are, as they are.
+        if std::fs::metadata(dir.join(ward_ledger::dir::LOG)).is_ok_and(|m| m.len() > 0) {
+            eprintln!("ward server: the earlier audit ledger in {} is kept as it was and still verifies offline (ward ledger verify --dir); new records go to the database", dir.display());
+        }
+        Ok(LedgerAudit { ledger: std::sync::Arc::new(ledger), dir, gate: Mutex::new(()), verifier, in_database: Some(origin) })
     }
 
     /// The ledger (for the checkpoint timer).
@@ -117,9 +154,19 @@ impl LedgerAudit {
         &self.ledger
     }
 
-    /// The ledger's directory.
+    /// The ledger's directory (its key and configuration; its log too unless in the database).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The ledger's verifier key.
+    pub fn verifier(&self) -> &ward_ledger::VerifierKey {
+        &self.verifier
+    }
+
+    /// Whether the ledger is in the database (shared by replicas).
+    pub fn in_database(&self) -> bool {
+        self.in_database.is_some()
     }
 
     /// A signed checkpoint of everything so far.
@@ -129,17 +176,26 @@ impl LedgerAudit {
 
     /// A self-contained export (log, tree, checkpoints, public key) as a tar archive that
     /// `ward ledger verify --export DIR --key ledger.pub` checks offline. A fresh checkpoint is
-    /// made first, so the export covers every entry.
+    /// made first, so the export covers every entry (of every replica, in the database).
     pub fn export_tar(&self) -> Result<(Vec<u8>, u64), String> {
-        let _held = self.gate.lock().map_err(|_| "ledger gate poisoned".to_string())?;
-        self.ledger.checkpoint().map_err(|e| e.to_string())?;
         let mut r = [0u8; 8];
         aws_lc_rs::rand::fill(&mut r).map_err(|_| "random".to_string())?;
         let tmp = self.dir.with_file_name(format!("ledger-export-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
-        let size = self.ledger.export_open(&self.dir, &tmp).map_err(|e| e.to_string());
-        let tar = size.and_then(|_| tar_dir(&tmp, "ward-ledger-export"));
+        let size = match &self.in_database {
+            // Rows are read at a consistent point: no need to hold appends back.
+            Some(origin) => {
+                self.ledger.checkpoint().map_err(|e| e.to_string())?;
+                ward_ledger::export_storage(self.ledger.storage(), &self.verifier, origin, &tmp).map_err(|e| e.to_string())
+            }
+            None => {
+                let _held = self.gate.lock().map_err(|_| "ledger gate poisoned".to_string())?;
+                self.ledger.checkpoint().map_err(|e| e.to_string())?;
+                self.ledger.export_open(&self.dir, &tmp).map_err(|e| e.to_string())
+            }
+        };
+        let tar = size.and_then(|n| tar_dir(&tmp, "ward-ledger-export").map(|t| (t, n)));
         let _ = std::fs::remove_dir_all(&tmp);
-        Ok((tar?, self.ledger.head().size))
+        tar
     }
 
     /// Whether entry `index` is proved included in the current tree (inclusion proof checked
@@ -222,7 +278,8 @@ impl AuditSink for LedgerAudit {
     }
 
     fn recent(&self, limit: usize) -> Result<Vec<(u64, AuditRecord)>, String> {
-        let size = self.ledger.head().size;
+        // Up to what every replica has committed (in the database; the same head otherwise).
+        let size = self.ledger.sync_head().map_err(|e| e.to_string())?.size;
         let mut out = Vec::new();
         for i in (size.saturating_sub(limit as u64)..size).rev() {
             let bytes = self.ledger.storage().read_entry(i).map_err(|e| e.to_string())?;

@@ -38,11 +38,20 @@ pub fn now_s() -> i64 {
 
 /// The server's own secrets, made on first start under `DATA/keys/` (owner-only): the key that
 /// seals TOTP secrets in the store (AES-256-GCM) and the CSRF key. Replicas of one deployment
-/// share these files.
+/// share these files (the store keeps a check value of each, see [`Keys::checks`]).
 pub struct Keys {
     seal: aws_lc_rs::aead::LessSafeKey,
     /// CSRF tokens.
     pub csrf: CsrfKey,
+    checks: [(&'static str, String); 2],
+}
+
+/// The check value of a key: hex HMAC-SHA256 under the key of a fixed label naming it. Equal
+/// keys give equal values; the value reveals nothing of the key and, its label being no CSRF
+/// message, is no token either.
+fn check_value(key: &[u8; 32], name: &str) -> String {
+    let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+    aws_lc_rs::hmac::sign(&k, format!("ward key check v1\0{name}").as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl std::fmt::Debug for Keys {
@@ -78,7 +87,14 @@ impl Keys {
         let seal = key_file(&dir, "seal.key")?;
         let csrf = key_file(&dir, "csrf.key")?;
         let unbound = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &seal).map_err(|_| crate::ServerError::Io("bad seal key".into()))?;
-        Ok(Keys { seal: aws_lc_rs::aead::LessSafeKey::new(unbound), csrf: CsrfKey::from_bytes(&csrf) })
+        let checks = [("seal.key", check_value(&seal, "seal.key")), ("csrf.key", check_value(&csrf, "csrf.key"))];
+        Ok(Keys { seal: aws_lc_rs::aead::LessSafeKey::new(unbound), csrf: CsrfKey::from_bytes(&csrf), checks })
+    }
+
+    /// Each key file's name under `DATA/keys/` and its check value, for the store to compare
+    /// across replicas (never the key).
+    pub fn checks(&self) -> &[(&'static str, String)] {
+        &self.checks
     }
 
     /// Seal a secret for the store: hex(nonce ‖ ciphertext ‖ tag), bound to `context` (the

@@ -111,6 +111,20 @@ pub fn prepare(data_dir: &Path, database: Option<&str>) -> Result<String, Server
     Ok(database.map_or_else(|| format!("sqlite:{}", data_dir.join("ward.db").display()), str::to_string))
 }
 
+/// Refuse to start with keys other than those of the servers already using this database: the
+/// database keeps, under `name`, the first server's value (a public key or a check value,
+/// never a secret), and this server's `value` must equal it. Otherwise TOTP secrets sealed by
+/// one replica would not open on another, or the shared ledger would be signed by two keys.
+async fn same_keys(store: &Store, data_dir: &Path, name: &str, file: &str, value: &str) -> Result<(), ServerError> {
+    if store.pin_key(name, value).await? == value {
+        return Ok(());
+    }
+    let data = data_dir.display();
+    Err(ServerError::Invalid(format!(
+        "{data}/{file} is not the key of the servers already using this database. Every server of one database shares its keys: stop this one, copy DATA/keys/ (seal.key, csrf.key) and DATA/ledger/ledger.key, ledger.pub and ledger.json from the first server's data directory into {data}/keys/ and {data}/ledger/ (replacing the ones made here), and start it again"
+    )))
+}
+
 #[derive(Debug)]
 struct App {
     store: Store,
@@ -296,7 +310,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-/// A request body's value as `T`, refused (422) unless it is a JSON object.
+/// A request body's value as `T`, refused (422) unless it is a JSON object. (The refusal is the
+/// response itself, as axum's extractors return it.)
+#[allow(clippy::result_large_err)]
 pub(crate) fn from_object<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Response> {
     if !v.is_object() {
         return Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "the body is a JSON object"));
@@ -314,7 +330,7 @@ pub(crate) mod json_int {
             serde_json::Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).or_else(|| {
                 let f = n.as_f64()?;
                 // Within ±2^63 (exclusive) every whole f64 converts exactly.
-                (f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775_808e18).then_some(f as i128)
+                (f.fract() == 0.0 && f.abs() < 2f64.powi(63)).then_some(f as i128)
             }),
             _ => None,
         }
@@ -458,11 +474,18 @@ pub async fn serve(cfg: Config, shutdown: impl std::future::Future<Output = ()>,
     let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| ServerError::Io(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let addr = listener.local_addr().map_err(|e| ServerError::Io(e.to_string()))?;
     let keys = auth::Keys::load(&cfg.data_dir)?;
+    for (name, check) in keys.checks() {
+        same_keys(&store, &cfg.data_dir, name, &format!("keys/{name}"), check).await?;
+    }
     let metrics = Arc::new(metrics::Metrics::default());
     if cfg.ledger_witness.is_none() {
         eprintln!("ward server: WARNING: no --ledger-witness: ledger checkpoints are kept only in the data directory, so a rollback of the whole directory would go unnoticed");
     }
-    let ledger = Arc::new(audit::LedgerAudit::open(&cfg.data_dir, cfg.ledger_witness.as_deref()).map_err(ServerError::Io)?);
+    let ledger = Arc::new(audit::LedgerAudit::open(&cfg.data_dir, cfg.ledger_witness.as_deref(), cfg.database.as_deref()).map_err(ServerError::Io)?);
+    if ledger.in_database() {
+        // One ledger, one signing key: checkpoints signed by another key would not verify.
+        same_keys(&store, &cfg.data_dir, "ledger.pub", "ledger/ledger.key", &ledger.verifier().to_text()).await?;
+    }
     let audit = Box::new(metrics::Counting { inner: Box::new(ledger.clone()), metrics: metrics.clone() });
     // Sessions no request can use any more are deleted every ten minutes: sign-ins abandoned at
     // the password stage (usable for five minutes), idle or over their absolute limit.

@@ -7,6 +7,7 @@
 //! and no secret: field names, counts, identifiers of devices. It adds nothing from elsewhere.
 
 mod ingest;
+mod keys;
 mod lifecycle;
 mod passkeys;
 mod query;
@@ -19,7 +20,7 @@ pub use lifecycle::{Action, FindingEvent};
 pub use passkeys::PasskeyRow;
 pub use tokens::{TokenInfo, TokenRow};
 pub use users::{SessionRow, UserRow};
-pub use query::{AssetQuery, AssetRow, AssetSort, Dashboard, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};
+pub use query::{AssetQuery, AssetRow, AssetSort, Cursor, Dashboard, FindingQuery, FindingRow, FindingSort, HistoryRow, MAX_PAGE, Page};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -8,7 +8,7 @@ use common::{postgres, report, sqlite};
 use std::collections::BTreeSet;
 use ward_model::report::AnalyzeReport;
 use ward_model::Severity;
-use ward_store::{Action, AssetQuery, AssetSort, FindingQuery, FindingRow, FindingSort, Store};
+use ward_store::{Action, AssetQuery, AssetSort, Cursor, FindingQuery, FindingRow, FindingSort, Store, StoreError};
 
 const DEVICES: &str = "tests/pcap/lan/hospital-devices/input.pcap";
 
@@ -33,6 +33,8 @@ on_both!(
     passkeys_handles_and_one_time_ceremonies,
     stored_risk_scores_sort_the_inventory,
     filtered_finding_pages_are_the_filtered_rows_in_order,
+    pages_by_position_are_the_pages_by_offset,
+    deployment_keys_keep_the_first_value,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -489,11 +491,116 @@ async fn filtered_finding_pages_are_the_filtered_rows_in_order(s: Store) {
                         got.extend(p.items.iter().map(|f| f.id));
                     }
                     assert_eq!(got, want, "{asset:?} {min:?} {status:?} {sort:?} {descending}");
+                    // The same walk by position (`after` = the previous page's `next`).
+                    let mut walked = Vec::new();
+                    let mut after = None;
+                    for _ in 0..=want.len() {
+                        let p = s.findings(&FindingQuery { asset, min_severity: min, status: status.map(String::from), sort, descending, limit: 2, after: after.take(), ..FindingQuery::default() }).await.expect("keyset page");
+                        assert_eq!(p.total, want.len() as u64, "the total counts the whole filter, not what is left");
+                        assert!(!p.items.is_empty() || want.is_empty(), "no empty page at the end: {asset:?} {min:?} {status:?} {sort:?} {descending}");
+                        walked.extend(p.items.iter().map(|f| f.id));
+                        match p.next {
+                            Some(n) => after = Some(n),
+                            None => break,
+                        }
+                    }
+                    assert_eq!(walked, want, "by position: {asset:?} {min:?} {status:?} {sort:?} {descending}");
                     asked += 1;
                 }
             }
         }
     }
     assert!(asked > 24);
+    s.close().await;
+}
+
+/// Keyset pagination over the inventory: for every sort (text with ties and missing makers,
+/// integers, risk scores as floats with ties) and both directions, with and without a search,
+/// walking pages by `after` gives exactly the rows of walking them by offset; a device added
+/// between two pages at a position already passed neither repeats a row nor pushes one out; a
+/// cursor is refused by another sort or direction, and text that is not a cursor does not read
+/// as one.
+async fn pages_by_position_are_the_pages_by_offset(s: Store) {
+    let r = report(DEVICES);
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let all = s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets").items;
+    assert!(all.len() >= 6, "enough devices for several pages");
+    assert!(all.iter().any(|a| a.manufacturer.is_none()) && all.iter().any(|a| a.manufacturer.is_some()), "makers known and unknown");
+    // Risk scores with ties (and one third of the devices at 0).
+    let risks: Vec<(i64, f64)> = all.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(i, a)| (a.id, [12.5, 87.25, 40.1][i % 3])).collect();
+    s.set_risks(&risks).await.expect("risks");
+    let search = all[0].label.chars().take(2).collect::<String>();
+    for search in [None, Some(search)] {
+        for sort in [AssetSort::LastSeen, AssetSort::Label, AssetSort::Kind, AssetSort::Manufacturer, AssetSort::Bytes, AssetSort::Risk] {
+            for descending in [false, true] {
+                let q = AssetQuery { search: search.clone(), sort, descending, limit: 2, ..AssetQuery::default() };
+                let mut by_offset = Vec::new();
+                for page in 0..=all.len() as u64 {
+                    let p = s.assets(&AssetQuery { offset: page * 2, ..q.clone() }).await.expect("page");
+                    if p.items.is_empty() {
+                        break;
+                    }
+                    by_offset.extend(p.items.iter().map(|a| a.id));
+                }
+                let mut walked = Vec::new();
+                let mut after = None;
+                for _ in 0..=all.len() {
+                    let p = s.assets(&AssetQuery { after: after.take(), ..q.clone() }).await.expect("keyset page");
+                    walked.extend(p.items.iter().map(|a| a.id));
+                    match p.next {
+                        Some(n) => after = Some(n),
+                        None => break,
+                    }
+                }
+                assert!(!by_offset.is_empty());
+                assert_eq!(walked, by_offset, "{search:?} {sort:?} {descending}");
+            }
+        }
+    }
+    // A device that arrives between two pages, sorting before the position reached.
+    let q = AssetQuery { sort: AssetSort::Label, limit: 3, ..AssetQuery::default() };
+    let first = s.assets(&q).await.expect("first page");
+    let cursor = first.next.clone().expect("a second page");
+    let mut early = report(DEVICES);
+    early.assets.truncate(1);
+    early.findings.clear();
+    let a = &mut early.assets[0];
+    a.mac = Some("02:00:00:00:00:01".into());
+    a.ips = vec!["10.99.0.1".parse().expect("ip")];
+    a.hostnames = vec!["0-arrived-meanwhile".into()];
+    a.dicom_ae_titles.clear();
+    s.ingest("icu-span", "b2", &early).await.expect("new device");
+    let mut rest = Vec::new();
+    let mut after = Some(cursor);
+    while let Some(c) = after.take() {
+        let p = s.assets(&AssetQuery { after: Some(c), ..q.clone() }).await.expect("page");
+        rest.extend(p.items.iter().map(|a| a.id));
+        after = p.next;
+    }
+    let mut seen: Vec<i64> = first.items.iter().map(|a| a.id).collect();
+    seen.extend(&rest);
+    assert_eq!(seen.len(), all.len(), "every device that was there once, the new one (before the position) not at all");
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), all.len(), "none twice");
+    // A cursor belongs to its sort and direction.
+    let by_label = s.assets(&AssetQuery { sort: AssetSort::Label, limit: 2, ..AssetQuery::default() }).await.expect("page").next.expect("next");
+    for other in [AssetQuery { sort: AssetSort::Bytes, after: Some(by_label.clone()), ..AssetQuery::default() }, AssetQuery { sort: AssetSort::Label, descending: true, after: Some(by_label.clone()), ..AssetQuery::default() }] {
+        assert!(matches!(s.assets(&other).await, Err(StoreError::Invalid(_))), "{:?} {}", other.sort, other.descending);
+    }
+    let finding_cursor = s.findings(&FindingQuery { limit: 1, ..FindingQuery::default() }).await.expect("findings").next.expect("next");
+    assert!(matches!(s.assets(&AssetQuery { after: Some(finding_cursor), ..AssetQuery::default() }).await, Err(StoreError::Invalid(_))));
+    assert_eq!(Cursor::decode(&by_label.encode()), Some(by_label));
+    for junk in ["", "x", "not base64!", "eyJzIjoiYXNzZXRzIn0", &"A".repeat(5000), "W10"] {
+        assert_eq!(Cursor::decode(junk), None, "{junk}");
+    }
+    s.close().await;
+}
+
+/// A deployment key's value is the first one pinned: a later, different value does not replace
+/// it (the replica with other keys learns the first one's and refuses to start).
+async fn deployment_keys_keep_the_first_value(s: Store) {
+    assert_eq!(s.pin_key("ledger.pub", "first").await.expect("pin"), "first");
+    assert_eq!(s.pin_key("ledger.pub", "first").await.expect("pin"), "first");
+    assert_eq!(s.pin_key("ledger.pub", "second").await.expect("pin"), "first");
+    assert_eq!(s.pin_key("seal.key", "other").await.expect("pin"), "other");
     s.close().await;
 }

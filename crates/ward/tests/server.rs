@@ -4,6 +4,9 @@
 //! old TLS, and stops cleanly on SIGTERM.
 
 mod common;
+// A fresh PostgreSQL database on the local server or on a throwaway cluster.
+#[path = "../../ward-store/tests/common/mod.rs"]
+mod pg;
 
 use common::server::{Server, start, start_with};
 use common::*;
@@ -270,4 +273,126 @@ fn by_risk_on(s: &Server, jar: &std::path::Path) -> Vec<serde_json::Value> {
 
 fn body_of(p: &std::path::Path) -> String {
     std::fs::read_to_string(p).expect("read")
+}
+
+/// Copy `names` from `from` into `to` (made owner-only), as an operator adds a replica.
+fn copy_files(from: &Path, to: &Path, names: &[&str]) {
+    std::fs::create_dir_all(to).expect("dir");
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    for n in names {
+        std::fs::copy(from.join(n), to.join(n)).expect("copy");
+    }
+}
+
+/// `ward server` on `data` sharing `url`, expected to refuse to start; returns its log.
+fn refused(data: &Path, url: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["server", "--listen", "127.0.0.1:0", "--database", url, "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).expect("log");
+            assert!(!status.success(), "it refuses: {err}");
+            return err;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("a replica with other keys kept running");
+}
+
+/// Two replicas of `ward server` on one PostgreSQL database, both running, the second with the
+/// first one's keys copied in (DATA/keys/ and the ledger's key files), keep one audit ledger:
+/// each one's audit trail (API and /audit page) shows the records the other made, each proved
+/// in the shared signed tree; the ledger exported from either replica verifies offline with
+/// `ward ledger verify` (and against the exporting replica's own witness directory) and holds
+/// both replicas' records; the ledger's private key is in
+/// neither the export nor the database. A third replica with freshly made keys, and a fourth
+/// with the first one's DATA/keys/ but its own ledger key, refuse to start and say which files
+/// to copy.
+#[test]
+fn replicas_on_postgres_keep_one_audit_ledger() {
+    const PW: &str = "correct horse battery staple 7";
+    let url = pg::postgres_url();
+    let dir = scratch("server-replicas");
+    let db = ["--database", url.as_str()];
+    let a = start_with(&dir.join("a"), "127.0.0.1:0", &db);
+    let jar = dir.join("admin.jar");
+    let csrf = a.first_admin(&jar, PW);
+    copy_files(&a.data.join("keys"), &dir.join("b/keys"), &["seal.key", "csrf.key"]);
+    copy_files(&a.data.join("ledger"), &dir.join("b/ledger"), &["ledger.key", "ledger.pub", "ledger.json"]);
+    let witness = dir.join("b-witness");
+    let b = start_with(&dir.join("b"), "127.0.0.1:0", &["--database", url.as_str(), "--ledger-witness", &witness.display().to_string()]);
+
+    // Two accounts; one fails to sign in on A, the other on B.
+    for name in ["ann.on.a", "bob.on.b"] {
+        let body = format!(r#"{{"username":"{name}","role":"auditor","password":"Quiet-Lantern-Harbour-42"}}"#);
+        assert_eq!(a.curl(&jar, "POST", "/api/v1/users", &[&format!("X-CSRF-Token: {csrf}")], Some(&body)).0, 201);
+    }
+    let anon = dir.join("anon.jar");
+    let wrong = |s: &Server, name: &str| s.curl(&anon, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"{name}","password":"not the password 1"}}"#))).0;
+    assert_eq!(wrong(&a, "ann.on.a"), 401);
+    assert_eq!(wrong(&b, "bob.on.b"), 401);
+    // The administrator's session, made on A, works on B (sessions and CSRF key are shared).
+    assert_eq!(b.curl(&jar, "POST", "/api/v1/users", &[&format!("X-CSRF-Token: {csrf}")], Some(r#"{"username":"cy.by.b","role":"auditor","password":"Quiet-Lantern-Harbour-42"}"#)).0, 201);
+
+    for (s, other) in [(&a, "bob.on.b"), (&b, "ann.on.a")] {
+        let (st, body) = s.curl(&jar, "GET", "/api/v1/audit?limit=1000", &[], None);
+        assert_eq!(st, 200, "{body}");
+        let trail: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let items = trail.as_array().expect("trail");
+        assert!(items.iter().any(|e| e["record"]["actor"] == other && e["record"]["action"] == "auth.sign_in" && e["record"]["outcome"] == "failure"), "the other replica's record: {trail}");
+        assert!(items.iter().all(|e| e["proved"] == true), "every record proved in the shared tree: {trail}");
+        let mut indexes: Vec<u64> = items.iter().filter_map(|e| e["index"].as_u64()).collect();
+        indexes.sort_unstable();
+        assert_eq!(indexes, (0..items.len() as u64).collect::<Vec<_>>(), "one trail, no gap");
+        let (st, page) = s.curl(&jar, "GET", "/audit", &[], None);
+        assert_eq!(st, 200);
+        assert!(page.contains(other), "the /audit page shows the other replica's record");
+    }
+
+    // The export from B verifies offline (with the key the operator kept from A) and holds both.
+    let tar = dir.join("ledger.tar");
+    let o = Command::new("curl")
+        .args(["-s", "--max-time", "30", "--cacert"])
+        .arg(b.data.join("tls/cert.pem"))
+        .arg("-b")
+        .arg(&jar)
+        .arg("-o")
+        .arg(&tar)
+        .args(["-w", "%{http_code}", &format!("https://{}/api/v1/ledger/export", b.addr)])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "200");
+    let out = dir.join("export");
+    std::fs::create_dir_all(&out).expect("dir");
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&out).status().expect("tar").success());
+    let export = out.join("ward-ledger-export");
+    let key = a.data.join("ledger/ledger.pub").display().to_string();
+    let (c, stdout, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key]);
+    assert_eq!(c, 0, "{err} {}", String::from_utf8_lossy(&stdout));
+    // B's own witness directory holds the checkpoints B signed, each the same as in the ledger.
+    assert!(std::fs::read_dir(&witness).expect("witness").flatten().any(|e| e.file_name().to_string_lossy().ends_with(".note")), "B's checkpoint reached its witness");
+    let (c, stdout, err) = ward(&["ledger", "verify", "--export", &export.display().to_string(), "--key", &key, "--witness", &witness.display().to_string()]);
+    assert_eq!(c, 0, "{err} {}", String::from_utf8_lossy(&stdout));
+    let log = std::fs::read(export.join("entries.log")).expect("log");
+    let has = |needle: &str| log.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("ann.on.a") && has("bob.on.b"), "both replicas' records are in the export");
+    assert!(!export.join("ledger.key").exists(), "no private key in the export");
+    let private = std::fs::read_to_string(a.data.join("ledger/ledger.key")).expect("key");
+    let dump = Command::new("pg_dump").arg(&url).output().expect("pg_dump");
+    assert!(dump.status.success() && !String::from_utf8_lossy(&dump.stdout).contains(private.trim()), "the private key is not in the database");
+
+    // A replica with keys of its own refuses to start, and says what to copy.
+    let err = refused(&dir.join("c"), &url);
+    assert!(err.contains("keys/seal.key is not the key of the servers already using this database") && err.contains("copy DATA/keys/"), "{err}");
+    copy_files(&a.data.join("keys"), &dir.join("d/keys"), &["seal.key", "csrf.key"]);
+    let err = refused(&dir.join("d"), &url);
+    assert!(err.contains("ledger/ledger.key is not the key of the servers already using this database") && err.contains("ledger.key, ledger.pub and ledger.json"), "{err}");
+    assert!(b.stop().success() && a.stop().success());
 }

@@ -71,6 +71,16 @@ fn accounts_mfa_roles_and_audit_on_postgres() {
     accounts_mfa_roles_and_audit("postgres", &["--database", &url]);
 }
 
+/// The server's ledger as a directory: `DATA/ledger` on SQLite; on PostgreSQL (where the ledger
+/// is in the database) an export of it to `out`, made with `ward ledger export --db`.
+fn live_ledger(s: &Server, args: &[&str], out: &Path) -> std::path::PathBuf {
+    let Some(url) = args.iter().position(|a| *a == "--database").and_then(|i| args.get(i + 1)) else { return s.data.join("ledger") };
+    let key = s.data.join("ledger/ledger.pub").display().to_string();
+    let (c, _, err) = ward(&["ledger", "export", "--db", url, "--key", &key, "--out", &out.display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    out.to_path_buf()
+}
+
 fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let dir = scratch(&format!("server-auth-{name}"));
     let s = common::server::start_with(&dir.join("data"), "127.0.0.1:0", args);
@@ -115,6 +125,21 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_eq!(st, 200, "{body}");
     let v = json(&body);
     assert!(v["total"].as_u64().unwrap_or(0) > 5 && v["items"].as_array().map(Vec::len) == Some(5), "{v}");
+    // The next page by position equals the next page by offset; a cursor does not mix with an
+    // offset or another order, and text that is not one is a 400, never a 500.
+    let next = v["next"].as_str().expect("a next page").to_string();
+    let (st, by_cursor) = s.curl(&jar, "GET", &format!("/api/v1/assets?sort=label&order=asc&limit=5&after={next}"), &[], None);
+    assert_eq!(st, 200, "{by_cursor}");
+    let (_, by_offset) = s.curl(&jar, "GET", "/api/v1/assets?sort=label&order=asc&limit=5&offset=5", &[], None);
+    let ids = |b: &str| json(b)["items"].as_array().expect("items").iter().map(|a| a["id"].as_i64()).collect::<Vec<_>>();
+    assert_eq!(ids(&by_cursor), ids(&by_offset));
+    assert_eq!(json(&by_cursor)["total"], v["total"]);
+    for q in [format!("after={next}&offset=5"), format!("after={next}&order=desc"), format!("after={next}&sort=bytes"), "after=not-a-cursor".into(), "after=W10".into()] {
+        let (st, body) = s.curl(&jar, "GET", &format!("/api/v1/assets?sort=label&order=asc&{q}"), &[], None);
+        assert_eq!(st, 400, "{q}: {body}");
+    }
+    let (st, body) = s.curl(&jar, "GET", &format!("/api/v1/findings?after={next}"), &[], None);
+    assert_eq!(st, 400, "an asset cursor on the findings: {body}");
     let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?min_severity=high&status=open", &[], None);
     assert_eq!(st, 200, "{body}");
     let findings = json(&body);
@@ -248,8 +273,8 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     assert_ne!(c, 0, "a changed byte is detected");
     assert!(err.contains("index") || err.contains("entry"), "the first bad entry is named: {err}");
     assert_eq!(s.curl(&jar, "GET", "/api/v1/ledger/export", &[], None).0, 200, "administrators may export it too");
-    let (c, _, _) = ward(&["ledger", "verify", "--dir", &s.data.join("ledger").display().to_string()]);
-    assert_eq!(c, 0, "the live ledger verifies");
+    let (c, _, err) = ward(&["ledger", "verify", "--dir", &live_ledger(&s, args, &dir.join("live-1")).display().to_string()]);
+    assert_eq!(c, 0, "the live ledger verifies: {err}");
 
     // Accounts change. The only administrator can neither demote nor disable themselves;
     // disabling the auditor ends her session at once; enabled again, she signs in again.
@@ -341,7 +366,7 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
 
     // The trail (the ledger's entries) and the log hold names and reasons, never a secret.
     let log: String = s.log.try_iter().collect::<Vec<_>>().join("\n");
-    let audit = String::from_utf8_lossy(&std::fs::read(s.data.join("ledger/entries.log")).expect("trail")).into_owned();
+    let audit = String::from_utf8_lossy(&std::fs::read(live_ledger(&s, args, &dir.join("live-2")).join("entries.log")).expect("trail")).into_owned();
     for secret in [ADMIN_PW, AUDITOR_PW, &setup, &admin_rc[1], &sensor[24..], &csrf, &auto[24..]] {
         assert!(!audit.contains(secret) && !log.contains(secret), "a secret leaked into the trail or the log");
     }
