@@ -71,7 +71,8 @@ fn page_args(q: &HashMap<String, String>) -> Result<(u32, u64, bool, Option<ward
         Some("asc") => false,
         Some(_) => return Err(bad("order: asc or desc")),
     };
-    let after = match q.get("after") {
+    // An empty `after` is no position (as an empty search is no search): a form's empty field.
+    let after = match q.get("after").filter(|t| !t.is_empty()) {
         None => None,
         Some(_) if offset > 0 => return Err(bad("after and offset: one or the other")),
         Some(t) => Some(ward_store::Cursor::decode(t).ok_or_else(|| bad("after: the next value of a previous page of this list"))?),

@@ -140,6 +140,10 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     }
     let (st, body) = s.curl(&jar, "GET", &format!("/api/v1/findings?after={next}"), &[], None);
     assert_eq!(st, 400, "an asset cursor on the findings: {body}");
+    // An empty `after` (a form's empty field) is the first page, with or without an offset.
+    let (st, body) = s.curl(&jar, "GET", "/api/v1/assets?sort=label&order=asc&limit=5&offset=5&after=", &[], None);
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(ids(&body), ids(&by_offset));
     let (st, body) = s.curl(&jar, "GET", "/api/v1/findings?min_severity=high&status=open", &[], None);
     assert_eq!(st, 200, "{body}");
     let findings = json(&body);
