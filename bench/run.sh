@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 CORE=${BENCH_CORE:-1}
-GEN_CORE=$(((CORE + 1) % $(nproc)))
+GEN_CORE=$(((CORE + 1) % $(nproc --all)))
 OUT=bench/out
 CAP=$OUT/hospital-1g.pcap
 GEN=(python3 bench/make-capture.py --size-gb 1 --hosts 2000 --seed 1)
@@ -174,7 +174,7 @@ git diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null || DIRTY=" wit
     echo "# Benchmark results"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Ward at commit $(git rev-parse --short HEAD)$DIRTY$([ -n "$WARD" ] && echo " ($("$WARD" --version 2>/dev/null | sed -n 1p))")."
-    echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ && !m {m = $2} END {print m}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, Linux $(uname -r)."
+    echo "Machine: $(nproc --all) cores, $(awk -F': ' '/model name/ && !m {m = $2} END {print m}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, Linux $(uname -r)."
     echo "Peers: nDPI $NDPI_V (Debian libndpi-bin $(dpkg-query -W -f='${Version}' libndpi-bin 2>/dev/null)), $TSHARK_V."
     echo "Every tool pinned to core $CORE (\`taskset -c $CORE\`), best of $RUNS runs on a warm page cache, output discarded;"
     echo "peak RSS is the highest of the runs (\`/usr/bin/time -f '%e %M'\`). Gbit/s counts the file's bytes."

@@ -20,7 +20,7 @@ tmp=$(mktemp)
     echo "# ward server: sign-in cost and a password-guessing flood"
     echo
     echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' (with local changes)')"
-    echo "- machine: $(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -sr), load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- machine: $(nproc --all) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -sr), load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- command: \`bash bench/server/signin.sh $*\`"
     taskset -c 0 python3 bench/server/signin_flood.py --ward "$bin" --server-core 1 "$@"
 } >"$tmp"
