@@ -71,6 +71,8 @@ static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The ingest writer's queue (group commit, see `ingest.rs`).
+    queue: ingest::Queue,
 }
 
 impl Store {
@@ -101,7 +103,9 @@ impl Store {
                     .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;").await?;
+                            // 64 MiB of page cache per connection (the default is 2 MiB): ingest
+                            // touches the pages of many index entries in one transaction.
+                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;").await?;
                             Ok(())
                         })
                     })
@@ -117,7 +121,8 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        let queue = ingest::start_writer(pool.clone(), backend);
+        Ok(Store { pool, backend, queue })
     }
 
     /// The backend in use.
@@ -133,6 +138,10 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn queue(&self) -> &ingest::Queue {
+        &self.queue
     }
 }
 
