@@ -102,6 +102,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
     let mut assets = Vec::with_capacity(n_assets as usize);
     let mut idents = Vec::new();
     let mut asset_kind = Vec::with_capacity(n_assets as usize);
+    let mut docs = Vec::with_capacity(n_assets as usize);
     for i in 1..=n_assets {
         let mk = *rng.weighted(&kinds);
         let (maker, model) = if mk.makers.is_empty() {
@@ -123,7 +124,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         let packets = 10 + rng.skewed(50_000_000) as i64;
         let bytes = packets * (60 + rng.below(1400) as i64);
         // The latest report's asset document, a plausible one (peers, protocols,
-        // the identity's evidence): list rows are read wider than their listed columns.
+        // the identity's evidence), kept in asset_docs (migration 0011) as ingest keeps it.
         let peers: Vec<String> = (0..12).map(|_| format!("\"ip:10.{}.{}.{}\"", rng.below(8), rng.below(256), rng.below(256))).collect();
         let doc = format!(
             "{{\"id\":\"ip:{ip}\",\"ips\":[\"{ip}\"],\"hostnames\":[{}],\"protocols\":{{\"server\":[\"dicom\",\"tls\"],\"client\":[\"dns\",\"dhcp\",\"hl7\",\"mqtt\"]}},\
@@ -157,6 +158,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
             idents.push(vec![V::T("dicom_ae".into()), V::T(format!("{}_{}_{i}", mk.tag.to_uppercase(), unit.to_uppercase())), V::I(i as i64), V::I(first_seen), V::I(last_seen)]);
         }
         asset_kind.push(mk.kind);
+        docs.push(vec![V::I(i as i64), V::T(doc)]);
         assets.push(vec![
             V::I(i as i64),
             V::T(mk.kind.into()),
@@ -169,7 +171,6 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
             V::I(last_seen),
             V::I(packets),
             V::I(bytes),
-            V::T(doc),
             V::I(T_END),
         ]);
     }
@@ -181,7 +182,8 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         conn.execute("PRAGMA cache_size = -2000000; PRAGMA synchronous = OFF").await.unwrap();
     }
     conn.execute("BEGIN").await.unwrap();
-    bulk(&mut conn, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc, updated_at)", 13, assets).await;
+    bulk(&mut conn, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, updated_at)", 12, assets).await;
+    bulk(&mut conn, "INSERT INTO asset_docs (asset_id, doc)", 2, docs).await;
     bulk(&mut conn, "INSERT INTO asset_identifiers (kind, value, asset_id, first_seen, last_seen)", 5, idents).await;
     // The search text ingest keeps per asset (migration 0004), made the way ingest makes it.
     let has_search = sqlx::query("SELECT 1 FROM asset_search WHERE 1 = 0").fetch_optional(&mut conn).await.is_ok();

@@ -622,10 +622,22 @@ async fn merge_assets<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, 
                 },
             );
         }
-        let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN (");
-        s.ids(chunk).sql(") GROUP BY asset_id");
-        for r in s.fetch(tx).await? {
-            macs.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    // Whether they have a MAC matters only to a report asset whose MAC is not stored yet (may it
+    // adopt the MAC-less asset holding its address?). Those whose MAC the batch names have one.
+    for ((k, _), i) in &idents {
+        if *k == "mac" {
+            *macs.entry(i.asset).or_default() += 1;
+        }
+    }
+    if b.assets.iter().any(|a| a.ids.iter().any(|(k, v)| *k == "mac" && !idents.contains_key(&("mac", v.as_str())))) {
+        let unknown: Vec<i64> = owners.iter().copied().filter(|id| !macs.contains_key(id)).collect();
+        for chunk in unknown.chunks(MAX_PARAMS) {
+            let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN (");
+            s.ids(chunk).sql(") GROUP BY asset_id");
+            for r in s.fetch(tx).await? {
+                macs.insert(r.try_get(0)?, r.try_get(1)?);
+            }
         }
     }
 
@@ -744,6 +756,7 @@ async fn merge_assets<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, 
     let mut inserts = Vec::new();
     let mut identities = Vec::new();
     let mut counters = Vec::new();
+    let mut docs = Vec::new();
     for tmp in &new {
         let Some(s) = state.remove(tmp) else { continue };
         inserts.push(vec![
@@ -758,28 +771,32 @@ async fn merge_assets<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, 
             V::I(s.last),
             V::I(s.packets),
             V::I(s.bytes),
-            V::T(s.doc.unwrap_or_default()),
             V::OI(s.doc_hash),
             V::I(t),
         ]);
+        docs.push(vec![V::I(real(*tmp)), V::T(s.doc.unwrap_or_default())]);
     }
     for (id, s) in state {
         if !s.seen || s.created {
             continue;
         }
-        if s.identity_changed || s.doc.is_some() {
-            identities.push(vec![V::I(id), V::T(s.kind), V::OT(s.manufacturer), V::OT(s.model), V::OT(s.software_version), V::I(s.confidence), V::T(s.label), V::OT(s.doc), V::OI(s.doc_hash)]);
+        if s.identity_changed {
+            identities.push(vec![V::I(id), V::T(s.kind), V::OT(s.manufacturer), V::OT(s.model), V::OT(s.software_version), V::I(s.confidence), V::T(s.label), V::OI(s.doc_hash)]);
+        }
+        if let Some(doc) = s.doc {
+            docs.push(vec![V::I(id), V::T(doc)]);
         }
         counters.push(vec![V::I(id), V::I(s.first), V::I(s.last), V::I(s.packets), V::I(s.bytes)]);
     }
-    insert_rows(tx, backend, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc, doc_hash, updated_at)", "", inserts).await?;
+    insert_rows(tx, backend, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc_hash, updated_at)", "", inserts).await?;
+    insert_rows(tx, backend, "INSERT INTO asset_docs (asset_id, doc)", " ON CONFLICT (asset_id) DO UPDATE SET doc = excluded.doc", docs).await?;
     update_rows(
         tx,
         backend,
-        "id, kind, manufacturer, model, software_version, confidence, label, doc, doc_hash",
+        "id, kind, manufacturer, model, software_version, confidence, label, doc_hash",
         "assets",
         "kind = v.kind, manufacturer = v.manufacturer, model = v.model, software_version = v.software_version, confidence = v.confidence, \
-         label = v.label, doc = COALESCE(v.doc, assets.doc), doc_hash = v.doc_hash",
+         label = v.label, doc_hash = v.doc_hash",
         identities,
     )
     .await?;

@@ -104,8 +104,10 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // 64 MiB of page cache per connection (the default is 2 MiB): ingest
-                            // touches the pages of many index entries in one transaction.
-                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;").await?;
+                            // touches the pages of many index entries in one transaction. Statement
+                            // journals (a multi-row statement's undo inside a transaction) in memory,
+                            // not in temporary files: they are never needed after a crash.
+                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;").await?;
                             Ok(())
                         })
                     })
