@@ -17,7 +17,8 @@
 
 use crate::{Backend, Result, Store, StoreError, now, ns};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection, Executor, Row};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -218,10 +219,14 @@ pub(crate) type Queue = mpsc::UnboundedSender<Job>;
 /// (bounds the latency of the first batch of a group and the transaction's size).
 const GROUP_WEIGHT: usize = 40_000;
 
-/// Start the writer of `pool`; it ends when the last handle to its queue is dropped.
-pub(crate) fn start_writer(pool: AnyPool, backend: Backend) -> Queue {
+/// Start the writer of the database at `opts`; it ends when the last handle to its queue is
+/// dropped. It keeps a connection of its own (SQLite: whose page cache stays warm from one
+/// transaction to the next, which a pool's connections taking turns would not), replaced after
+/// any error.
+pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
     let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
     tokio::spawn(async move {
+        let mut conn: Option<AnyConnection> = None;
         while let Some(first) = rx.recv().await {
             let mut weight = first.batch.weight();
             let mut group = vec![first];
@@ -231,7 +236,7 @@ pub(crate) fn start_writer(pool: AnyPool, backend: Backend) -> Queue {
                 group.push(next);
             }
             let batches: Vec<&Prepared> = group.iter().map(|j| &j.batch).collect();
-            match merge_group(&pool, backend, &batches).await {
+            match merge_on(&mut conn, &opts, backend, &batches).await {
                 Ok(outcomes) => {
                     for (job, out) in group.into_iter().zip(outcomes) {
                         let _ = job.reply.send(Ok(out));
@@ -245,14 +250,36 @@ pub(crate) fn start_writer(pool: AnyPool, backend: Backend) -> Queue {
                 // One batch may be the cause: each alone, in a transaction of its own.
                 Err(_) => {
                     for job in group {
-                        let out = merge_group(&pool, backend, &[&job.batch]).await.map(|mut o| o.remove(0));
+                        let out = merge_on(&mut conn, &opts, backend, &[&job.batch]).await.map(|mut o| o.remove(0));
                         let _ = job.reply.send(out);
                     }
                 }
             }
         }
+        if let Some(c) = conn {
+            let _ = c.close().await;
+        }
     });
     tx
+}
+
+/// Merge on the writer's connection, connecting first if needed; drop it after an error.
+async fn merge_on(conn: &mut Option<AnyConnection>, opts: &AnyConnectOptions, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
+    let mut c = match conn.take() {
+        Some(c) => c,
+        None => {
+            let mut c = AnyConnection::connect_with(opts).await?;
+            if backend == Backend::Sqlite {
+                c.execute(crate::SQLITE_PRAGMAS).await?;
+            }
+            c
+        }
+    };
+    let out = merge_group(&mut c, backend, batches).await;
+    if out.is_ok() {
+        *conn = Some(c);
+    }
+    out
 }
 
 impl Store {
@@ -267,8 +294,8 @@ impl Store {
 }
 
 /// Merge `batches` in order in one transaction.
-async fn merge_group(pool: &AnyPool, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
-    let mut tx = pool.begin().await?;
+async fn merge_group(conn: &mut AnyConnection, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
+    let mut tx = conn.begin().await?;
     let mut accepted: HashSet<(i64, &str)> = HashSet::new();
     let mut outs = Vec::with_capacity(batches.len());
     for b in batches {
@@ -278,7 +305,7 @@ async fn merge_group(pool: &AnyPool, backend: Backend, batches: &[&Prepared]) ->
     Ok(outs)
 }
 
-async fn merge_batch<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, b: &'b Prepared, accepted: &mut HashSet<(i64, &'b str)>) -> Result<IngestOutcome> {
+async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepared, accepted: &mut HashSet<(i64, &'b str)>) -> Result<IngestOutcome> {
     let t = now();
     // A write first: on SQLite the transaction holds the write lock from here on (the ids
     // reserved below stay free, and no read snapshot has to be upgraded).
@@ -288,13 +315,13 @@ async fn merge_batch<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, b
     )
     .bind(b.sensor.clone())
     .bind(t)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
     let seen = sqlx::query("SELECT 1 FROM ingest_batches WHERE sensor_id = $1 AND batch_id = $2")
         .bind(sensor_id)
         .bind(b.batch_id.clone())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     if seen.is_some() || !accepted.insert((sensor_id, b.batch_id.as_str())) {
         return Ok(IngestOutcome { duplicate: true, ..IngestOutcome::default() });
@@ -330,7 +357,7 @@ async fn merge_batch<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, b
         .bind(t)
         .bind(i64::try_from(b.assets.len()).unwrap_or(i64::MAX))
         .bind(i64::try_from(b.findings.len()).unwrap_or(i64::MAX))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(out)
 }
@@ -412,18 +439,18 @@ impl Stmt {
         })
     }
 
-    async fn execute(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        self.query().execute(&mut **tx).await?;
+    async fn execute(self, tx: &mut AnyConnection) -> Result<()> {
+        self.query().execute(&mut *tx).await?;
         Ok(())
     }
 
-    async fn fetch(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<AnyRow>> {
-        Ok(self.query().fetch_all(&mut **tx).await?)
+    async fn fetch(self, tx: &mut AnyConnection) -> Result<Vec<AnyRow>> {
+        Ok(self.query().fetch_all(&mut *tx).await?)
     }
 }
 
 /// `head VALUES (...), (...) tail` for `rows`, as many statements as the parameter limit needs.
-async fn insert_rows(tx: &mut Transaction<'static, Any>, backend: Backend, head: &str, tail: &str, rows: Vec<Vec<V>>) -> Result<()> {
+async fn insert_rows(tx: &mut AnyConnection, backend: Backend, head: &str, tail: &str, rows: Vec<Vec<V>>) -> Result<()> {
     let Some(cols) = rows.first().map(Vec::len) else { return Ok(()) };
     let per = (MAX_PARAMS / cols).max(1);
     let mut it = rows.into_iter().peekable();
@@ -440,7 +467,7 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, backend: Backend, head:
 }
 
 /// `WITH v(cols) AS (VALUES ...) UPDATE table SET set FROM v WHERE table.id = v.id` for `rows`.
-async fn update_rows(tx: &mut Transaction<'static, Any>, backend: Backend, cols: &str, table: &str, set: &str, rows: Vec<Vec<V>>) -> Result<()> {
+async fn update_rows(tx: &mut AnyConnection, backend: Backend, cols: &str, table: &str, set: &str, rows: Vec<Vec<V>>) -> Result<()> {
     let Some(n) = rows.first().map(Vec::len) else { return Ok(()) };
     let per = (MAX_PARAMS / n).max(1);
     let mut it = rows.into_iter().peekable();
@@ -457,20 +484,20 @@ async fn update_rows(tx: &mut Transaction<'static, Any>, backend: Backend, cols:
 
 /// `n` new ids for `table` (`assets` or `findings`). SQLite: above the largest, which stays
 /// ours while the transaction holds the write lock. PostgreSQL: from the identity's sequence.
-async fn reserve_ids(tx: &mut Transaction<'static, Any>, backend: Backend, table: &str, n: usize) -> Result<Vec<i64>> {
+async fn reserve_ids(tx: &mut AnyConnection, backend: Backend, table: &str, n: usize) -> Result<Vec<i64>> {
     if n == 0 {
         return Ok(Vec::new());
     }
     let count = i64::try_from(n).unwrap_or(i64::MAX);
     match backend {
         Backend::Sqlite => {
-            let max: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))).fetch_one(&mut **tx).await?.try_get(0)?;
+            let max: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))).fetch_one(&mut *tx).await?.try_get(0)?;
             Ok((1..=count).map(|i| max + i).collect())
         }
         Backend::Postgres => {
             let rows = sqlx::query(AssertSqlSafe(format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)")))
                 .bind(count)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?;
             rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
         }
@@ -480,7 +507,7 @@ async fn reserve_ids(tx: &mut Transaction<'static, Any>, backend: Backend, table
 /// Rewrite the search text of `assets` from their rows and identifiers (after any change to
 /// their label, manufacturer, model or identifiers). Lowercased by the database, as the query's
 /// `LOWER(column)` was.
-async fn refresh_search(tx: &mut Transaction<'static, Any>, backend: Backend, assets: &[i64]) -> Result<()> {
+async fn refresh_search(tx: &mut AnyConnection, backend: Backend, assets: &[i64]) -> Result<()> {
     for chunk in assets.chunks(MAX_PARAMS - 8) {
         let sep = || V::T(SEARCH_SEPARATOR.to_string());
         let mut s = Stmt::new(backend, "INSERT INTO asset_search (asset_id, haystack) SELECT a.id, LOWER(a.label || ");
@@ -558,7 +585,7 @@ fn resolve(a: &PAsset, idents: &HashMap<(&'static str, &str), Ident>, macs: &Has
 
 /// Merge the batch's assets: returns the store id of each report asset id, and of each report
 /// asset in order.
-async fn merge_assets<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, sensor: i64, b: &'b Prepared, t: i64, out: &mut IngestOutcome) -> Result<(HashMap<&'b str, i64>, Vec<i64>)> {
+async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64, b: &'b Prepared, t: i64, out: &mut IngestOutcome) -> Result<(HashMap<&'b str, i64>, Vec<i64>)> {
     // What is stored about every identifier the batch names.
     let mut idents: HashMap<(&'static str, &'b str), Ident> = HashMap::new();
     let mut wanted: HashMap<&'static str, Vec<&'b str>> = HashMap::new();
@@ -776,6 +803,9 @@ async fn merge_assets<'b>(tx: &mut Transaction<'static, Any>, backend: Backend, 
         ]);
         docs.push(vec![V::I(real(*tmp)), V::T(s.doc.unwrap_or_default())]);
     }
+    // In id order: the table's pages in order.
+    let mut state: Vec<(i64, AssetState)> = state.into_iter().collect();
+    state.sort_unstable_by_key(|(id, _)| *id);
     for (id, s) in state {
         if !s.seen || s.created {
             continue;
@@ -895,7 +925,7 @@ struct FindingState<'a> {
 
 /// Merge findings (fingerprint, finding, asset, peer) in order: new ones raised, known ones
 /// counted, resolved or expired-accepted ones reopened, each step an event by `actor`.
-async fn merge_findings(tx: &mut Transaction<'static, Any>, backend: Backend, fs: &[(String, &PFinding, Option<i64>, Option<i64>)], actor: &str, t: i64) -> Result<Vec<Merged>> {
+async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String, &PFinding, Option<i64>, Option<i64>)], actor: &str, t: i64) -> Result<Vec<Merged>> {
     let mut states: HashMap<&str, FindingState<'_>> = HashMap::new();
     let mut fps: Vec<&str> = fs.iter().map(|(fp, ..)| fp.as_str()).collect();
     fps.sort_unstable();

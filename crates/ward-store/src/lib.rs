@@ -63,6 +63,12 @@ pub enum Backend {
     Postgres,
 }
 
+/// Every SQLite connection's settings. 64 MiB of page cache per connection (the default is
+/// 2 MiB): ingest touches the pages of many index entries in one transaction. Statement journals
+/// (a multi-row statement's undo inside a transaction) in memory, not in temporary files: they
+/// are never needed after a crash.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -103,18 +109,14 @@ impl Store {
                     .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // 64 MiB of page cache per connection (the default is 2 MiB): ingest
-                            // touches the pages of many index entries in one transaction. Statement
-                            // journals (a multi-row statement's undo inside a transaction) in memory,
-                            // not in temporary files: they are never needed after a crash.
-                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;").await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })
-                    .connect_with(opts)
+                    .connect_with(opts.clone())
                     .await?
             }
-            Backend::Postgres => pool_opts.max_connections(16).connect_with(opts).await?,
+            Backend::Postgres => pool_opts.max_connections(16).connect_with(opts.clone()).await?,
         };
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL;").await?;
@@ -123,7 +125,7 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
-        let queue = ingest::start_writer(pool.clone(), backend);
+        let queue = ingest::start_writer(opts, backend);
         Ok(Store { pool, backend, queue })
     }
 
