@@ -447,6 +447,21 @@ impl Stmt {
     async fn fetch(self, tx: &mut AnyConnection) -> Result<Vec<AnyRow>> {
         Ok(self.query().fetch_all(&mut *tx).await?)
     }
+
+    /// The rows of a statement begun with [`json_rows`], each a tuple `T`.
+    async fn fetch_json<T: serde::de::DeserializeOwned>(self, tx: &mut AnyConnection) -> Result<Vec<T>> {
+        let text: Option<String> = self.query().fetch_one(&mut *tx).await?.try_get(0)?;
+        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default())
+    }
+}
+
+/// `SELECT` of `exprs` as one JSON array of arrays: a single row to carry across the driver
+/// instead of thousands (whose per-row cost was most of ingest's reading).
+fn json_rows(backend: Backend, exprs: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("SELECT json_group_array(json_array({exprs})) "),
+        Backend::Postgres => format!("SELECT json_agg(json_build_array({exprs}))::text "),
+    }
 }
 
 /// `head VALUES (...), (...) tail` for `rows`, as many statements as the parameter limit needs.
@@ -600,7 +615,8 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     for (kind, values) in &wanted {
         let of_kind: HashSet<&'b str> = values.iter().copied().collect();
         for chunk in values.chunks(MAX_PARAMS - 1) {
-            let mut s = Stmt::new(backend, "SELECT value, asset_id, first_seen, last_seen FROM asset_identifiers WHERE kind = ");
+            let mut s = Stmt::new(backend, &json_rows(backend, "value, asset_id, first_seen, last_seen"));
+            s.sql("FROM asset_identifiers WHERE kind = ");
             s.val(V::T((*kind).to_string())).sql(" AND value IN (");
             for (i, v) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -609,12 +625,9 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
                 s.val(V::T((*v).to_string()));
             }
             s.sql(")");
-            for r in s.fetch(tx).await? {
-                let value: String = r.try_get(0)?;
+            for (value, asset, first, last) in s.fetch_json::<(String, i64, i64, i64)>(tx).await? {
                 let Some(v) = of_kind.get(value.as_str()).copied() else { continue };
-                let key = (*kind, v);
-                let (asset, first, last): (i64, i64, i64) = (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-                idents.insert(key, Ident { asset, first, last, stored: Some((asset, first, last)) });
+                idents.insert((*kind, v), Ident { asset, first, last, stored: Some((asset, first, last)) });
             }
         }
     }
@@ -625,19 +638,20 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     let mut state: HashMap<i64, AssetState> = HashMap::new();
     let mut macs: HashMap<i64, i64> = HashMap::new();
     for chunk in owners.chunks(MAX_PARAMS) {
-        let mut s = Stmt::new(backend, "SELECT id, kind, manufacturer, model, software_version, confidence, label, doc_hash FROM assets WHERE id IN (");
-        s.ids(chunk).sql(")");
-        for r in s.fetch(tx).await? {
+        let mut s = Stmt::new(backend, &json_rows(backend, "id, kind, manufacturer, model, software_version, confidence, label, doc_hash"));
+        s.sql("FROM assets WHERE id IN (").ids(chunk).sql(")");
+        type Row8 = (i64, String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
+        for (id, kind, manufacturer, model, software_version, confidence, label, doc_hash) in s.fetch_json::<Row8>(tx).await? {
             state.insert(
-                r.try_get(0)?,
+                id,
                 AssetState {
-                    kind: r.try_get(1)?,
-                    manufacturer: r.try_get(2)?,
-                    model: r.try_get(3)?,
-                    software_version: r.try_get(4)?,
-                    confidence: r.try_get(5)?,
-                    label: r.try_get(6)?,
-                    doc_hash: r.try_get(7)?,
+                    kind,
+                    manufacturer,
+                    model,
+                    software_version,
+                    confidence,
+                    label,
+                    doc_hash,
                     doc: None,
                     first: i64::MAX,
                     last: i64::MIN,
@@ -931,7 +945,8 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
     fps.sort_unstable();
     fps.dedup();
     for chunk in fps.chunks(MAX_PARAMS) {
-        let mut s = Stmt::new(backend, "SELECT fingerprint, id, status, accepted_until, title, evidence FROM findings WHERE fingerprint IN (");
+        let mut s = Stmt::new(backend, &json_rows(backend, "fingerprint, id, status, accepted_until, title, evidence"));
+        s.sql("FROM findings WHERE fingerprint IN (");
         for (i, fp) in chunk.iter().enumerate() {
             if i > 0 {
                 s.sql(",");
@@ -939,17 +954,15 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
             s.val(V::T((*fp).to_string()));
         }
         s.sql(")");
-        for r in s.fetch(tx).await? {
-            let fp: String = r.try_get(0)?;
+        type Row6 = (String, i64, String, Option<i64>, String, String);
+        for (fp, id, status, until, title, evidence) in s.fetch_json::<Row6>(tx).await? {
             let Ok(k) = chunk.binary_search(&fp.as_str()) else { continue };
-            let title: String = r.try_get(4)?;
-            let evidence: String = r.try_get(5)?;
             states.insert(
                 chunk[k],
                 FindingState {
-                    id: Ok(r.try_get(1)?),
-                    status: r.try_get(2)?,
-                    until: r.try_get(3)?,
+                    id: Ok(id),
+                    status,
+                    until,
                     title: "",
                     evidence: "",
                     stored_title: Some(title),
