@@ -419,15 +419,37 @@ impl Stmt {
         self
     }
 
-    /// `v, v, ...` of ids.
+    /// `(v, v, ...)` of ids, for `IN`: placeholders on SQLite; on PostgreSQL, where a statement
+    /// with thousands of parameters costs more to plan than to run, one JSON array.
     fn ids(&mut self, ids: &[i64]) -> &mut Self {
+        if self.backend == Backend::Postgres {
+            let list = serde_json::to_string(ids).unwrap_or_default();
+            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json)::bigint)");
+        }
+        self.sql("(");
         for (i, id) in ids.iter().enumerate() {
             if i > 0 {
                 self.sql.push(',');
             }
             self.val(V::I(*id));
         }
-        self
+        self.sql(")")
+    }
+
+    /// `(v, v, ...)` of texts, for `IN`, as [`Stmt::ids`].
+    fn texts(&mut self, values: &[&str]) -> &mut Self {
+        if self.backend == Backend::Postgres {
+            let list = serde_json::to_string(values).unwrap_or_default();
+            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json))");
+        }
+        self.sql("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.sql.push(',');
+            }
+            self.val(V::T((*v).to_string()));
+        }
+        self.sql(")")
     }
 
     fn query(self) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
@@ -527,8 +549,8 @@ async fn refresh_search(tx: &mut AnyConnection, backend: Backend, assets: &[i64]
         let sep = || V::T(SEARCH_SEPARATOR.to_string());
         let mut s = Stmt::new(backend, "INSERT INTO asset_search (asset_id, haystack) SELECT a.id, LOWER(a.label || ");
         s.val(sep()).sql(" || COALESCE(a.manufacturer, '') || ").val(sep()).sql(" || COALESCE(a.model, '') || ").val(sep());
-        s.sql(" || COALESCE((SELECT string_agg(i.value, ").val(sep()).sql(") FROM asset_identifiers i WHERE i.asset_id = a.id), '')) FROM assets a WHERE a.id IN (");
-        s.ids(chunk).sql(") ON CONFLICT (asset_id) DO UPDATE SET haystack = excluded.haystack");
+        s.sql(" || COALESCE((SELECT string_agg(i.value, ").val(sep()).sql(") FROM asset_identifiers i WHERE i.asset_id = a.id), '')) FROM assets a WHERE a.id IN ");
+        s.ids(chunk).sql(" ON CONFLICT (asset_id) DO UPDATE SET haystack = excluded.haystack");
         s.execute(tx).await?;
     }
     Ok(())
@@ -617,14 +639,7 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
         for chunk in values.chunks(MAX_PARAMS - 1) {
             let mut s = Stmt::new(backend, &json_rows(backend, "value, asset_id, first_seen, last_seen"));
             s.sql("FROM asset_identifiers WHERE kind = ");
-            s.val(V::T((*kind).to_string())).sql(" AND value IN (");
-            for (i, v) in chunk.iter().enumerate() {
-                if i > 0 {
-                    s.sql(",");
-                }
-                s.val(V::T((*v).to_string()));
-            }
-            s.sql(")");
+            s.val(V::T((*kind).to_string())).sql(" AND value IN ").texts(chunk);
             for (value, asset, first, last) in s.fetch_json::<(String, i64, i64, i64)>(tx).await? {
                 let Some(v) = of_kind.get(value.as_str()).copied() else { continue };
                 idents.insert((*kind, v), Ident { asset, first, last, stored: Some((asset, first, last)) });
@@ -639,7 +654,7 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     let mut macs: HashMap<i64, i64> = HashMap::new();
     for chunk in owners.chunks(MAX_PARAMS) {
         let mut s = Stmt::new(backend, &json_rows(backend, "id, kind, manufacturer, model, software_version, confidence, label, doc_hash"));
-        s.sql("FROM assets WHERE id IN (").ids(chunk).sql(")");
+        s.sql("FROM assets WHERE id IN ").ids(chunk);
         type Row8 = (i64, String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
         for (id, kind, manufacturer, model, software_version, confidence, label, doc_hash) in s.fetch_json::<Row8>(tx).await? {
             state.insert(
@@ -674,8 +689,8 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     if b.assets.iter().any(|a| a.ids.iter().any(|(k, v)| *k == "mac" && !idents.contains_key(&("mac", v.as_str())))) {
         let unknown: Vec<i64> = owners.iter().copied().filter(|id| !macs.contains_key(id)).collect();
         for chunk in unknown.chunks(MAX_PARAMS) {
-            let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN (");
-            s.ids(chunk).sql(") GROUP BY asset_id");
+            let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN ");
+            s.ids(chunk).sql(" GROUP BY asset_id");
             for r in s.fetch(tx).await? {
                 macs.insert(r.try_get(0)?, r.try_get(1)?);
             }
@@ -946,14 +961,7 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
     fps.dedup();
     for chunk in fps.chunks(MAX_PARAMS) {
         let mut s = Stmt::new(backend, &json_rows(backend, "fingerprint, id, status, accepted_until, title, evidence"));
-        s.sql("FROM findings WHERE fingerprint IN (");
-        for (i, fp) in chunk.iter().enumerate() {
-            if i > 0 {
-                s.sql(",");
-            }
-            s.val(V::T((*fp).to_string()));
-        }
-        s.sql(")");
+        s.sql("FROM findings WHERE fingerprint IN ").texts(chunk);
         type Row6 = (String, i64, String, Option<i64>, String, String);
         for (fp, id, status, until, title, evidence) in s.fetch_json::<Row6>(tx).await? {
             let Ok(k) = chunk.binary_search(&fp.as_str()) else { continue };
@@ -1087,8 +1095,8 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
     )
     .await?;
     for chunk in reopened.chunks(MAX_PARAMS) {
-        let mut s = Stmt::new(backend, "UPDATE findings SET status = 'open', status_reason = NULL, accepted_until = NULL WHERE id IN (");
-        s.ids(chunk).sql(")");
+        let mut s = Stmt::new(backend, "UPDATE findings SET status = 'open', status_reason = NULL, accepted_until = NULL WHERE id IN ");
+        s.ids(chunk);
         s.execute(tx).await?;
     }
     let rows = events.into_iter().map(|(id, action, detail)| vec![V::I(id_of(id)), V::I(t), V::T(actor.to_string()), V::T(action.to_string()), V::OT(detail.map(str::to_string))]).collect();
