@@ -91,7 +91,7 @@ fn asset(i: u64, cycle: u64, seed: u64) -> Asset {
         (Some(m.to_string()), model)
     };
     let mut version = maker.as_ref().filter(|_| rng.below(10) < 6).map(|_| format!("{}.{}.{}", rng.below(12), rng.below(20), rng.below(100)));
-    if cycle > 0 && version.is_some() && (i + cycle) % 100 == 0 {
+    if cycle > 0 && version.is_some() && (i + cycle).is_multiple_of(100) {
         version = Some(format!("{}.{cycle}.0", 20 + i % 7));
     }
     let confidence = if maker.is_some() { 40 + rng.below(60) as u8 } else { rng.below(30) as u8 };
@@ -139,7 +139,7 @@ fn asset(i: u64, cycle: u64, seed: u64) -> Asset {
 /// The findings of device `i` (every `every`th device has one or two, the same each cycle),
 /// the first with the report's first asset as its peer.
 fn findings(i: u64, a: &Asset, peer: &str, every: u64, out: &mut Vec<Finding>) {
-    if every == 0 || i % every != 0 {
+    if every == 0 || !i.is_multiple_of(every) {
         return;
     }
     for n in 0..=(i / every % 2) {
