@@ -40,6 +40,7 @@ on_both!(
     grouped_batches_keep_their_own_outcomes,
     a_finding_reopened_inside_a_grouped_commit,
     documents_are_rewritten_only_when_they_say_something_new,
+    a_mac_adopts_the_mac_less_asset_of_its_address,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -742,5 +743,28 @@ async fn documents_are_rewritten_only_when_they_say_something_new(s: Store) {
     let (_, doc3, _, _) = s.asset(id).await.expect("asset");
     assert!(doc3["protocols"]["server"].as_array().expect("list").iter().any(|p| p == "dicom"), "{doc3}");
     assert_eq!(doc3["packets"], 99);
+    s.close().await;
+}
+
+/// A device first seen behind a router (no MAC) is adopted by the MAC that then claims its
+/// address, in a later batch or in the same one; a second MAC claiming that address is another
+/// device, which takes the address.
+async fn a_mac_adopts_the_mac_less_asset_of_its_address(s: Store) {
+    let out = s.ingest("core-span", "r1", &with_assets(vec![device(None, &["10.9.3.1"], &[], 1)])).await.expect("routed");
+    let routed = out.assets[0];
+    let out = s.ingest("icu-span", "b1", &with_assets(vec![device(Some("02:00:00:00:00:21"), &["10.9.3.1"], &[], 1)])).await.expect("mac");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.clone()), (0, 1, vec![routed]));
+    let out = s.ingest("icu-span", "b2", &with_assets(vec![device(Some("02:00:00:00:00:22"), &["10.9.3.1"], &[], 1)])).await.expect("other mac");
+    assert_eq!(out.assets_new, 1);
+    let other = out.assets[0];
+    let (_, _, ids, _) = s.asset(routed).await.expect("routed");
+    assert!(ids.contains(&("mac".into(), "02:00:00:00:00:21".into())) && !ids.iter().any(|(k, _)| k == "ip"), "{ids:?}");
+    let (_, _, ids, _) = s.asset(other).await.expect("other");
+    assert!(ids.contains(&("ip".into(), "10.9.3.1".into())), "{ids:?}");
+    // In one batch: the MAC-less sighting first, then the MAC; then a second MAC, which the
+    // first one's adoption now keeps out.
+    let r = with_assets(vec![device(None, &["10.9.3.2"], &[], 1), device(Some("02:00:00:00:00:23"), &["10.9.3.2"], &[], 1), device(Some("02:00:00:00:00:24"), &["10.9.3.2"], &[], 1)]);
+    let out = s.ingest("icu-span", "b3", &r).await.expect("one batch");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.len()), (2, 1, 2));
     s.close().await;
 }
