@@ -26,8 +26,7 @@
 #[path = "hospital/mod.rs"]
 mod hospital;
 
-use hospital::{FINDING_KINDS, MAKES, Make, Rng, T_END, UNITS, mac};
-use sqlx::{AnyConnection, Connection, Executor};
+use hospital::{FINDING_KINDS, MAKES, Make, Rng, T_END, UNITS, mac, pct};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -232,13 +231,6 @@ async fn cycle(store: &Store, per_sensor: Vec<Vec<(String, AnalyzeReport)>>, sce
     Run { scenario: scenario.into(), observations, findings, batches: latencies_ms.len(), seconds, latencies_ms }
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn table(backend: &str, o: &Opts, runs: &[Run]) -> String {
     let mut s = String::new();
     writeln!(
@@ -260,8 +252,8 @@ fn table(backend: &str, o: &Opts, runs: &[Run]) -> String {
             r.seconds,
             r.observations as f64 / r.seconds,
             r.batches as f64 / r.seconds,
-            pct(&r.latencies_ms, 0.5),
-            pct(&r.latencies_ms, 0.95),
+            pct(&r.latencies_ms, 50.0),
+            pct(&r.latencies_ms, 95.0),
             r.latencies_ms.last().copied().unwrap_or(f64::NAN)
         )
         .unwrap();
@@ -275,24 +267,7 @@ async fn main() {
     sqlx::any::install_default_drivers();
     let mut report = String::new();
     for backend in &o.backends {
-        let (url, cleanup) = match backend.as_str() {
-            "sqlite" => {
-                let dir = o.dir.clone().map_or_else(|| std::env::temp_dir().join(format!("ward-ingest-bench-{}", std::process::id())), std::path::PathBuf::from);
-                let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir_all(&dir).unwrap();
-                (format!("sqlite:{}", dir.join("ward.db").display()), Some(dir))
-            }
-            "postgres" => {
-                let server = std::env::var("WARD_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-                let mut c = AnyConnection::connect(&server).await.expect("PostgreSQL server (set WARD_BENCH_POSTGRES)");
-                c.execute("DROP DATABASE IF EXISTS ward_ingest_bench WITH (FORCE)").await.unwrap();
-                c.execute("CREATE DATABASE ward_ingest_bench").await.unwrap();
-                c.close().await.unwrap();
-                let (base, _) = server.rsplit_once('/').unwrap();
-                (format!("{base}/ward_ingest_bench"), None)
-            }
-            b => panic!("unknown backend {b}"),
-        };
+        let (url, cleanup) = hospital::database(backend, o.dir.as_deref(), "ward_ingest_bench", false).await;
         let store = Store::open(&url).await.unwrap();
         let mut runs = Vec::new();
         for c in 0..=o.cycles {

@@ -30,7 +30,7 @@ use ward_store::{AssetQuery, AssetSort, FindingQuery, FindingSort, Store};
 
 #[path = "hospital/mod.rs"]
 mod hospital;
-use hospital::{FINDING_KINDS, MAKES, Make, NS_PER_DAY, Rng, SEVERITIES, STATUSES, T_END, UNITS, mac};
+use hospital::{FINDING_KINDS, MAKES, Make, NS_PER_DAY, Rng, SEVERITIES, STATUSES, T_END, UNITS, mac, pct};
 
 fn assignee(i: u64) -> String {
     const NAMES: &[&str] = &["amara.okafor", "ben.schulz", "chen.wei", "dana.levi", "elif.kaya", "farid.haddad", "grace.kim", "hugo.martin", "ines.silva", "jonas.berg"];
@@ -372,14 +372,6 @@ struct Result1 {
     ms: Vec<f64>,
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 async fn run_shapes(store: &Store, shapes: &[Shape], runs: usize, warmup: usize, budget: Duration, seed: u64) -> Vec<Result1> {
     let mut out = Vec::new();
     for (n, shape) in shapes.iter().enumerate() {
@@ -503,29 +495,7 @@ async fn main() {
     sqlx::any::install_default_drivers();
     let mut report = String::new();
     for backend in &o.backends {
-        let (url, cleanup): (String, Option<std::path::PathBuf>) = match backend.as_str() {
-            "sqlite" => {
-                let dir = o.dir.clone().map_or_else(|| std::env::temp_dir().join(format!("ward-store-bench-{}", std::process::id())), std::path::PathBuf::from);
-                if !o.reuse {
-                    let _ = std::fs::remove_dir_all(&dir);
-                }
-                std::fs::create_dir_all(&dir).unwrap();
-                (format!("sqlite:{}", dir.join("ward.db").display()), Some(dir))
-            }
-            "postgres" => {
-                let server = std::env::var("WARD_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-                let mut c = AnyConnection::connect(&server).await.expect("PostgreSQL server (set WARD_BENCH_POSTGRES)");
-                let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = 'ward_bench'").fetch_optional(&mut c).await.unwrap().is_some();
-                if !(o.reuse && exists) {
-                    c.execute("DROP DATABASE IF EXISTS ward_bench WITH (FORCE)").await.unwrap();
-                    c.execute("CREATE DATABASE ward_bench").await.unwrap();
-                }
-                c.close().await.unwrap();
-                let (base, _) = server.rsplit_once('/').unwrap();
-                (format!("{base}/ward_bench"), None)
-            }
-            b => panic!("unknown backend {b}"),
-        };
+        let (url, cleanup) = hospital::database(backend, o.dir.as_deref(), "ward_bench", o.reuse).await;
         eprintln!("{backend}: filling {} assets and {} findings...", o.assets, o.findings);
         // Open once to migrate, then fill on a connection of our own, then reopen as the
         // server would.

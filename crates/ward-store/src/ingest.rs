@@ -422,32 +422,27 @@ impl Stmt {
     /// `(v, v, ...)` of ids, for `IN`: placeholders on SQLite; on PostgreSQL, where a statement
     /// with thousands of parameters costs more to plan than to run, one JSON array.
     fn ids(&mut self, ids: &[i64]) -> &mut Self {
-        if self.backend == Backend::Postgres {
-            let list = serde_json::to_string(ids).unwrap_or_default();
-            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json)::bigint)");
-        }
-        self.sql("(");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                self.sql.push(',');
-            }
-            self.val(V::I(*id));
-        }
-        self.sql(")")
+        let json = (self.backend == Backend::Postgres).then(|| serde_json::to_string(ids).unwrap_or_default());
+        self.in_list(json, "::bigint", ids.iter().map(|id| V::I(*id)))
     }
 
     /// `(v, v, ...)` of texts, for `IN`, as [`Stmt::ids`].
     fn texts(&mut self, values: &[&str]) -> &mut Self {
-        if self.backend == Backend::Postgres {
-            let list = serde_json::to_string(values).unwrap_or_default();
-            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json))");
+        let json = (self.backend == Backend::Postgres).then(|| serde_json::to_string(values).unwrap_or_default());
+        self.in_list(json, "", values.iter().map(|v| V::T((*v).to_string())))
+    }
+
+    /// The elements of `json` (cast by `cast`) when there is one, else a placeholder for each of `vals`.
+    fn in_list(&mut self, json: Option<String>, cast: &str, vals: impl Iterator<Item = V>) -> &mut Self {
+        if let Some(list) = json {
+            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json)").sql(cast).sql(")");
         }
         self.sql("(");
-        for (i, v) in values.iter().enumerate() {
+        for (i, v) in vals.enumerate() {
             if i > 0 {
                 self.sql.push(',');
             }
-            self.val(V::T((*v).to_string()));
+            self.val(v);
         }
         self.sql(")")
     }

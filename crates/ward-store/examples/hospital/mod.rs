@@ -3,6 +3,9 @@
 //! Not an example of its own: each benchmark includes it with `#[path]`.
 #![allow(dead_code)] // reason: each benchmark uses a different subset.
 
+use sqlx::{AnyConnection, Connection, Executor};
+use std::path::PathBuf;
+
 /// splitmix64: a small, seeded, deterministic generator (no dependency).
 pub struct Rng(pub u64);
 
@@ -89,3 +92,43 @@ pub fn mac(i: u64, oui: u64) -> String {
     format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[2], b[3], b[4], b[5], b[6], b[7])
 }
 
+
+/// The database a benchmark runs on, and the SQLite directory to remove afterwards: for
+/// `sqlite`, `dir` (else a new temporary directory), emptied first unless `reuse`; for
+/// `postgres`, database `name` on the server in `WARD_BENCH_POSTGRES` (default
+/// `postgres://postgres@127.0.0.1:5432/test`), dropped and created again unless `reuse` and it
+/// exists.
+pub async fn database(backend: &str, dir: Option<&str>, name: &str, reuse: bool) -> (String, Option<PathBuf>) {
+    match backend {
+        "sqlite" => {
+            let dir = dir.map_or_else(|| std::env::temp_dir().join(format!("{name}-{}", std::process::id())), PathBuf::from);
+            if !reuse {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            std::fs::create_dir_all(&dir).unwrap();
+            (format!("sqlite:{}", dir.join("ward.db").display()), Some(dir))
+        }
+        "postgres" => {
+            let server = std::env::var("WARD_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let mut c = AnyConnection::connect(&server).await.expect("PostgreSQL server (set WARD_BENCH_POSTGRES)");
+            let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1").bind(name).fetch_optional(&mut c).await.unwrap().is_some();
+            if !(reuse && exists) {
+                c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
+                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+            }
+            c.close().await.unwrap();
+            let (base, _) = server.rsplit_once('/').unwrap();
+            (format!("{base}/{name}"), None)
+        }
+        b => panic!("unknown backend {b}"),
+    }
+}
+
+/// The `p`th percentile (0-100) of sorted values, nearest rank.
+pub fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
