@@ -212,8 +212,14 @@ pub(crate) struct Job {
     reply: oneshot::Sender<Result<IngestOutcome>>,
 }
 
+/// What the writer is asked: a batch, or to close its connection and stop (`Store::close`).
+pub(crate) enum Msg {
+    Batch(Job),
+    Close(oneshot::Sender<()>),
+}
+
 /// The queue in front of the writer.
-pub(crate) type Queue = mpsc::UnboundedSender<Job>;
+pub(crate) type Queue = mpsc::UnboundedSender<Msg>;
 
 /// Most assets and findings merged in one grouped transaction: more waits for the next one
 /// (bounds the latency of the first batch of a group and the transaction's size).
@@ -224,16 +230,32 @@ const GROUP_WEIGHT: usize = 40_000;
 /// transaction to the next, which a pool's connections taking turns would not), replaced after
 /// any error.
 pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     tokio::spawn(async move {
         let mut conn: Option<AnyConnection> = None;
-        while let Some(first) = rx.recv().await {
+        let mut closing = None;
+        while let Some(msg) = rx.recv().await {
+            let first = match msg {
+                Msg::Batch(job) => job,
+                Msg::Close(ack) => {
+                    closing = Some(ack);
+                    break;
+                }
+            };
             let mut weight = first.batch.weight();
             let mut group = vec![first];
             while weight < GROUP_WEIGHT {
-                let Ok(next) = rx.try_recv() else { break };
-                weight += next.batch.weight();
-                group.push(next);
+                match rx.try_recv() {
+                    Ok(Msg::Batch(next)) => {
+                        weight += next.batch.weight();
+                        group.push(next);
+                    }
+                    Ok(Msg::Close(ack)) => {
+                        closing = Some(ack);
+                        break;
+                    }
+                    Err(_) => break,
+                }
             }
             let batches: Vec<&Prepared> = group.iter().map(|j| &j.batch).collect();
             match merge_on(&mut conn, &opts, backend, &batches).await {
@@ -255,9 +277,17 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
                     }
                 }
             }
+            if closing.is_some() {
+                break;
+            }
         }
+        // Batches queued after a close are answered with an error (their reply dropped).
+        rx.close();
         if let Some(c) = conn {
             let _ = c.close().await;
+        }
+        if let Some(ack) = closing {
+            let _ = ack.send(());
         }
     });
     tx
@@ -288,7 +318,7 @@ impl Store {
     pub async fn ingest(&self, sensor: &str, batch_id: &str, report: &AnalyzeReport) -> Result<IngestOutcome> {
         let batch = Prepared::new(sensor, batch_id, report)?;
         let (reply, answer) = oneshot::channel();
-        self.queue().send(Job { batch, reply }).map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?;
+        self.queue().send(Msg::Batch(Job { batch, reply })).map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?
     }
 }

@@ -135,8 +135,13 @@ impl Store {
         self.backend
     }
 
-    /// Close every connection (waits for queries in flight).
+    /// Close every connection (waits for queries in flight, and for the ingest writer to commit
+    /// the batches queued before this call); ingesting afterwards fails.
     pub async fn close(&self) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.queue.send(ingest::Msg::Close(ack)).is_ok() {
+            let _ = done.await;
+        }
         self.pool.close().await;
     }
 

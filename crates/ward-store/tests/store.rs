@@ -705,6 +705,7 @@ async fn grouped_batches_keep_their_own_outcomes(s: Store) {
     assert!(s.ingest("or-span", "g1", &r).await.expect("resend").duplicate);
     assert_eq!(s.assets(&AssetQuery::default()).await.expect("assets").total as usize, r.assets.len());
     s.close().await;
+    assert!(s.ingest("or-span", "g3", &r).await.is_err(), "a closed store takes no batch");
 }
 
 /// A resolved finding seen by two sensors whose uploads are committed together is reopened
