@@ -10,10 +10,13 @@
 //! that commit. Inside it, each batch in turn reads what it needs with a few `IN (...)` queries,
 //! resolves every asset in memory exactly as the statements of one asset after another would, and
 //! writes with multi-row statements only what changed: counters and times always, a device's
-//! identity, document and search text only when they differ from what is stored (the document is
-//! compared by a hash of everything but its counters and times), a finding's title and evidence
-//! only when they differ. Should a grouped transaction fail, each of its batches is retried in a
-//! transaction of its own, so one bad batch fails alone.
+//! identity, document (in `asset_docs`, out of the rows the counters rewrite) and search text only
+//! when they differ from what is stored (the document is compared by a hash of everything but its
+//! counters and times, which the row sums; so the stored document keeps the counters of the
+//! report that last changed it), a finding's title and evidence only when they differ. Should a
+//! grouped transaction fail, each of its batches is retried in a transaction of its own, so one
+//! bad batch fails alone. A caller that goes away after queueing its batch does not cancel it: it
+//! is committed, and a resend is recognised.
 
 use crate::{Backend, Result, Store, StoreError, now, ns};
 use sqlx::any::AnyRow;
