@@ -28,85 +28,9 @@ use std::time::{Duration, Instant};
 use ward_model::Severity;
 use ward_store::{AssetQuery, AssetSort, FindingQuery, FindingSort, Store};
 
-/// splitmix64: a small, seeded, deterministic generator (no dependency).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// One of `items` by weight.
-    fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
-        let sum: u32 = items.iter().map(|i| i.1).sum();
-        let mut x = self.below(u64::from(sum)) as u32;
-        for (t, w) in items {
-            if x < *w {
-                return t;
-            }
-            x -= w;
-        }
-        &items[items.len() - 1].0
-    }
-    /// Skewed towards 0: a few values get most of the mass (about Zipf-like).
-    fn skewed(&mut self, n: u64) -> u64 {
-        let u = self.unit();
-        ((u * u * u) * n as f64) as u64 % n.max(1)
-    }
-}
-
-struct Make {
-    kind: &'static str,
-    weight: u32,
-    makers: &'static [(&'static str, &'static [&'static str])],
-    tag: &'static str,
-}
-
-/// Device kinds of a large hospital, with makers and models (the knowledge/devices taxonomy).
-const MAKES: &[Make] = &[
-    Make { kind: "workstation", weight: 350, tag: "ws", makers: &[("Dell Inc.", &["OptiPlex 7090", "Latitude 5420", "Precision 3660"]), ("HP Inc.", &["EliteDesk 800 G6", "ProBook 450 G8"]), ("Lenovo", &["ThinkCentre M70q", "ThinkPad T14"])] },
-    Make { kind: "patient-monitor", weight: 220, tag: "mon", makers: &[("Philips Medical Systems", &["IntelliVue MX450", "IntelliVue MX800", "IntelliVue X3"]), ("Mindray", &["BeneVision N12", "ePM 10"]), ("GE Healthcare", &["CARESCAPE B450", "CARESCAPE B650"]), ("Nihon Kohden", &["BSM-6000"]), ("Draeger", &["Infinity Delta", "Infinity M540"])] },
-    Make { kind: "infusion-pump", weight: 180, tag: "pump", makers: &[("Baxter", &["Sigma Spectrum", "Novum IQ"]), ("BD", &["Alaris 8015", "Alaris 8100"]), ("B. Braun", &["Infusomat Space", "Perfusor Space"]), ("Fresenius Kabi", &["Agilia VP", "Volumat MC"])] },
-    Make { kind: "unknown", weight: 120, tag: "dev", makers: &[] },
-    Make { kind: "imaging-modality", weight: 40, tag: "mod", makers: &[("GE Healthcare", &["Revolution CT", "SIGNA Pioneer", "LOGIQ E10"]), ("Siemens Healthineers", &["SOMATOM go.Up", "MAGNETOM Vida", "ACUSON Sequoia"]), ("Philips Medical Systems", &["Ingenia 1.5T", "Azurion 7", "EPIQ Elite"]), ("FUJIFILM", &["FDR D-EVO II", "AMULET Innovality"]), ("Canon Medical Systems", &["Aquilion ONE", "Vantage Galan"])] },
-    Make { kind: "ventilator", weight: 30, tag: "vent", makers: &[("Draeger", &["Evita V800", "Perseus A500"]), ("Hamilton Medical", &["HAMILTON-C6", "HAMILTON-T1"]), ("Medtronic", &["Puritan Bennett 980"])] },
-    Make { kind: "network-infrastructure", weight: 30, tag: "net", makers: &[("Cisco Systems", &["Catalyst 9300", "ISR 4331"]), ("Aruba", &["CX 6300", "AP-515"]), ("Juniper Networks", &["EX4300"])] },
-    Make { kind: "mqtt-broker", weight: 10, tag: "mqtt", makers: &[("Eclipse Foundation", &["Mosquitto"]), ("HiveMQ", &["HiveMQ"])] },
-    Make { kind: "pacs", weight: 5, tag: "pacs", makers: &[("Sectra", &["Sectra PACS"]), ("Agfa HealthCare", &["Enterprise Imaging"]), ("Orthanc", &["Orthanc"])] },
-    Make { kind: "ris", weight: 5, tag: "ris", makers: &[("Siemens Healthineers", &["syngo RIS"]), ("Cerner", &["RadNet"])] },
-    Make { kind: "hl7-interface-engine", weight: 5, tag: "hl7", makers: &[("InterSystems", &["HealthShare"]), ("NextGen", &["Mirth Connect"])] },
-    Make { kind: "ehr", weight: 5, tag: "ehr", makers: &[("Epic Systems", &["Epic Hyperspace"]), ("Cerner", &["Millennium"])] },
-];
-
-const UNITS: &[&str] = &["icu", "er", "or", "ward3", "ward4", "ward5", "card", "onc", "neo", "rad", "lab", "pharm", "admin", "peds", "mat"];
-
-/// (kind, default severity rank, weight, protocols)
-const FINDING_KINDS: &[(&str, i64, u32, &[&str])] = &[
-    ("cleartext-phi", 3, 260, &["hl7", "dicom", "http"]),
-    ("cleartext-credentials", 3, 90, &["ftp", "telnet", "snmp", "http"]),
-    ("deprecated-tls", 2, 190, &["tls"]),
-    ("weak-cipher", 3, 70, &["tls"]),
-    ("untrusted-certificate", 2, 200, &["tls"]),
-    ("protocol-violation", 2, 120, &["hl7", "dicom", "mqtt"]),
-    ("dicom-association-rejected", 2, 50, &["dicom"]),
-    ("dicom-scan", 3, 20, &["dicom"]),
-];
-
-const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
-const STATUSES: &[(&str, u32)] = &[("open", 55), ("acknowledged", 20), ("resolved", 20), ("accepted_risk", 5)];
-const NS_PER_DAY: i64 = 86_400_000_000_000;
-/// 2026-11-01T00:00:00Z: the end of the generated year of traffic.
-const T_END: i64 = 1_793_491_200_000_000_000;
+#[path = "hospital/mod.rs"]
+mod hospital;
+use hospital::{FINDING_KINDS, MAKES, Make, NS_PER_DAY, Rng, SEVERITIES, STATUSES, T_END, UNITS, mac, pct};
 
 fn assignee(i: u64) -> String {
     const NAMES: &[&str] = &["amara.okafor", "ben.schulz", "chen.wei", "dana.levi", "elif.kaya", "farid.haddad", "grace.kim", "hugo.martin", "ines.silva", "jonas.berg"];
@@ -170,12 +94,6 @@ struct Filled {
     reused: Option<f64>,
 }
 
-fn mac(i: u64, oui: u64) -> String {
-    let v = (oui << 24) | (i & 0xFF_FFFF);
-    let b = v.to_be_bytes();
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[2], b[3], b[4], b[5], b[6], b[7])
-}
-
 async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
     let t0 = Instant::now();
     let mut rng = Rng(seed);
@@ -184,6 +102,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
     let mut assets = Vec::with_capacity(n_assets as usize);
     let mut idents = Vec::new();
     let mut asset_kind = Vec::with_capacity(n_assets as usize);
+    let mut docs = Vec::with_capacity(n_assets as usize);
     for i in 1..=n_assets {
         let mk = *rng.weighted(&kinds);
         let (maker, model) = if mk.makers.is_empty() {
@@ -205,7 +124,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         let packets = 10 + rng.skewed(50_000_000) as i64;
         let bytes = packets * (60 + rng.below(1400) as i64);
         // The latest report's asset document, a plausible one (peers, protocols,
-        // the identity's evidence): list rows are read wider than their listed columns.
+        // the identity's evidence), kept in asset_docs (migration 0011) as ingest keeps it.
         let peers: Vec<String> = (0..12).map(|_| format!("\"ip:10.{}.{}.{}\"", rng.below(8), rng.below(256), rng.below(256))).collect();
         let doc = format!(
             "{{\"id\":\"ip:{ip}\",\"ips\":[\"{ip}\"],\"hostnames\":[{}],\"protocols\":{{\"server\":[\"dicom\",\"tls\"],\"client\":[\"dns\",\"dhcp\",\"hl7\",\"mqtt\"]}},\
@@ -239,6 +158,7 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
             idents.push(vec![V::T("dicom_ae".into()), V::T(format!("{}_{}_{i}", mk.tag.to_uppercase(), unit.to_uppercase())), V::I(i as i64), V::I(first_seen), V::I(last_seen)]);
         }
         asset_kind.push(mk.kind);
+        docs.push(vec![V::I(i as i64), V::T(doc)]);
         assets.push(vec![
             V::I(i as i64),
             V::T(mk.kind.into()),
@@ -251,7 +171,6 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
             V::I(last_seen),
             V::I(packets),
             V::I(bytes),
-            V::T(doc),
             V::I(T_END),
         ]);
     }
@@ -263,7 +182,8 @@ async fn fill(url: &str, n_assets: u64, n_findings: u64, seed: u64) -> Filled {
         conn.execute("PRAGMA cache_size = -2000000; PRAGMA synchronous = OFF").await.unwrap();
     }
     conn.execute("BEGIN").await.unwrap();
-    bulk(&mut conn, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc, updated_at)", 13, assets).await;
+    bulk(&mut conn, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, updated_at)", 12, assets).await;
+    bulk(&mut conn, "INSERT INTO asset_docs (asset_id, doc)", 2, docs).await;
     bulk(&mut conn, "INSERT INTO asset_identifiers (kind, value, asset_id, first_seen, last_seen)", 5, idents).await;
     // The search text ingest keeps per asset (migration 0004), made the way ingest makes it.
     let has_search = sqlx::query("SELECT 1 FROM asset_search WHERE 1 = 0").fetch_optional(&mut conn).await.is_ok();
@@ -452,14 +372,6 @@ struct Result1 {
     ms: Vec<f64>,
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 async fn run_shapes(store: &Store, shapes: &[Shape], runs: usize, warmup: usize, budget: Duration, seed: u64) -> Vec<Result1> {
     let mut out = Vec::new();
     for (n, shape) in shapes.iter().enumerate() {
@@ -583,29 +495,7 @@ async fn main() {
     sqlx::any::install_default_drivers();
     let mut report = String::new();
     for backend in &o.backends {
-        let (url, cleanup): (String, Option<std::path::PathBuf>) = match backend.as_str() {
-            "sqlite" => {
-                let dir = o.dir.clone().map_or_else(|| std::env::temp_dir().join(format!("ward-store-bench-{}", std::process::id())), std::path::PathBuf::from);
-                if !o.reuse {
-                    let _ = std::fs::remove_dir_all(&dir);
-                }
-                std::fs::create_dir_all(&dir).unwrap();
-                (format!("sqlite:{}", dir.join("ward.db").display()), Some(dir))
-            }
-            "postgres" => {
-                let server = std::env::var("WARD_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-                let mut c = AnyConnection::connect(&server).await.expect("PostgreSQL server (set WARD_BENCH_POSTGRES)");
-                let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = 'ward_bench'").fetch_optional(&mut c).await.unwrap().is_some();
-                if !(o.reuse && exists) {
-                    c.execute("DROP DATABASE IF EXISTS ward_bench WITH (FORCE)").await.unwrap();
-                    c.execute("CREATE DATABASE ward_bench").await.unwrap();
-                }
-                c.close().await.unwrap();
-                let (base, _) = server.rsplit_once('/').unwrap();
-                (format!("{base}/ward_bench"), None)
-            }
-            b => panic!("unknown backend {b}"),
-        };
+        let (url, cleanup) = hospital::database(backend, o.dir.as_deref(), "ward_bench", o.reuse).await;
         eprintln!("{backend}: filling {} assets and {} findings...", o.assets, o.findings);
         // Open once to migrate, then fill on a connection of our own, then reopen as the
         // server would.

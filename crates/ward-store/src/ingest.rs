@@ -1,14 +1,33 @@
 //! Merging a sensor's report into the one inventory: identity resolution across sensors and
-//! time, device history, and findings deduplicated into their lifecycle. One transaction per
-//! batch; a batch id already accepted from that sensor is acknowledged again and not merged
-//! twice, so a sensor that lost an acknowledgement can resend without duplicates.
+//! time, device history, and findings deduplicated into their lifecycle. A batch id already
+//! accepted from that sensor is acknowledged again and not merged twice, so a sensor that lost an
+//! acknowledgement can resend without duplicates.
+//!
+//! How it is fast (`bench/server/ingest.sh`): the caller's task turns a report into rows
+//! ([`Prepared`]: identifiers, documents, fingerprints' parts), then one writer task per store
+//! merges every batch waiting in its queue in one transaction (group commit: one commit, one
+//! fsync with SQLite's `synchronous=FULL`, for all of them) and answers each caller only after
+//! that commit. Inside it, each batch in turn reads what it needs with a few `IN (...)` queries,
+//! resolves every asset in memory exactly as the statements of one asset after another would, and
+//! writes with multi-row statements only what changed: counters and times always, a device's
+//! identity, document (in `asset_docs`, out of the rows the counters rewrite) and search text only
+//! when they differ from what is stored (the document is compared by a hash of everything but its
+//! counters and times, which the row sums; so the stored document keeps the counters of the
+//! report that last changed it), a finding's title and evidence only when they differ. Should a
+//! grouped transaction fail, each of its batches is retried in a transaction of its own, so one
+//! bad batch fails alone. A caller that goes away after queueing its batch does not cancel it: it
+//! is committed, and a resend is recognised.
 
-use crate::{Result, Store, now, ns};
+use crate::{Backend, Result, Store, StoreError, now, ns};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
-use std::collections::HashMap;
-use ward_model::report::{AnalyzeReport, Asset, Finding};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection, Executor, Row};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use tokio::sync::{mpsc, oneshot};
 use ward_model::Severity;
+use ward_model::report::{AnalyzeReport, Asset, Finding};
 
 /// What one upload changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,24 +85,6 @@ fn identifiers(a: &Asset) -> Vec<(&'static str, String)> {
 /// which no search for a field's text contains, so no match spans two fields.
 pub(crate) const SEARCH_SEPARATOR: char = '\u{1f}';
 
-/// Rewrite the search text of `asset` from its row and identifiers (after any change to its
-/// label, manufacturer, model or identifiers). Lowercased by the database, as the query's
-/// `LOWER(column)` was.
-async fn refresh_search(tx: &mut Transaction<'static, Any>, asset: i64) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO asset_search (asset_id, haystack) \
-         SELECT a.id, LOWER(a.label || $2 || COALESCE(a.manufacturer, '') || $2 || COALESCE(a.model, '') || $2 \
-         || COALESCE((SELECT string_agg(i.value, $2) FROM asset_identifiers i WHERE i.asset_id = a.id), '')) \
-         FROM assets a WHERE a.id = $1 \
-         ON CONFLICT (asset_id) DO UPDATE SET haystack = excluded.haystack",
-    )
-    .bind(asset)
-    .bind(SEARCH_SEPARATOR.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// A name for people: a host name, else the device's maker and model, else an address.
 fn label(a: &Asset) -> String {
     if let Some(h) = a.hostnames.first() {
@@ -97,246 +98,829 @@ fn label(a: &Asset) -> String {
     a.ips.first().map(ToString::to_string).or_else(|| a.mac.clone()).unwrap_or_else(|| a.id.clone())
 }
 
-impl Store {
-    /// Merge one report from `sensor` (created on first use) as batch `batch_id`.
-    pub async fn ingest(&self, sensor: &str, batch_id: &str, report: &AnalyzeReport) -> Result<IngestOutcome> {
-        let mut tx = self.pool().begin().await?;
-        let t = now();
-        let sensor_id: i64 = sqlx::query(
-            "INSERT INTO sensors (name, created_at, last_seen) VALUES ($1, $2, $2) \
-             ON CONFLICT (name) DO UPDATE SET last_seen = $2 RETURNING id",
-        )
-        .bind(sensor)
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let seen = sqlx::query("SELECT 1 FROM ingest_batches WHERE sensor_id = $1 AND batch_id = $2")
-            .bind(sensor_id)
-            .bind(batch_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if seen.is_some() {
-            tx.commit().await?;
-            return Ok(IngestOutcome { duplicate: true, ..IngestOutcome::default() });
-        }
-        let mut out = IngestOutcome::default();
-        let mut ids: HashMap<&str, i64> = HashMap::new();
-        for a in &report.assets {
-            let (id, created) = merge_asset(&mut tx, sensor_id, a).await?;
-            if created {
-                out.assets_new += 1;
-            } else {
-                out.assets_updated += 1;
-            }
-            ids.insert(a.id.as_str(), id);
-            out.assets.push(id);
-        }
-        out.assets.sort_unstable();
-        out.assets.dedup();
-        let actor = format!("sensor:{sensor}");
-        for f in &report.findings {
-            let asset = f.asset.as_deref().and_then(|a| ids.get(a).copied());
-            let peer = f.peer.as_deref().and_then(|a| ids.get(a).copied());
-            match merge_finding(&mut tx, f, asset, peer, &actor, t, None).await? {
-                Merged::New => out.findings_new += 1,
-                Merged::Seen => out.findings_seen += 1,
-                Merged::Reopened => {
-                    out.findings_seen += 1;
-                    out.findings_reopened += 1;
-                }
-            }
-        }
-        sqlx::query("INSERT INTO ingest_batches (sensor_id, batch_id, received_at, assets, findings) VALUES ($1, $2, $3, $4, $5)")
-            .bind(sensor_id)
-            .bind(batch_id)
-            .bind(t)
-            .bind(i64::try_from(report.assets.len()).unwrap_or(i64::MAX))
-            .bind(i64::try_from(report.findings.len()).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(out)
+/// The hash stored with an asset's document (`assets.doc_hash`): of the document without its
+/// trailing counters and times (`first_seen`, `last_seen`, `packets`, `bytes`, the last fields of
+/// [`Asset`]), which change with every report and are kept, summed, in the asset's row. Equal
+/// hashes: the stored document says the same about the device, and is not rewritten.
+fn doc_hash(doc: &str) -> i64 {
+    let stable = doc.rfind(",\"first_seen\":").map_or(doc, |i| &doc[..i]);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    stable.hash(&mut h);
+    i64::from_ne_bytes(h.finish().to_ne_bytes())
+}
+
+/// One asset of a report as rows.
+#[derive(Debug)]
+struct PAsset {
+    report_id: String,
+    ids: Vec<(&'static str, String)>,
+    doc: String,
+    doc_hash: i64,
+    kind: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    software_version: Option<String>,
+    confidence: i64,
+    label: String,
+    first: i64,
+    last: i64,
+    packets: i64,
+    bytes: i64,
+}
+
+/// One finding of a report as rows (its asset and peer still by report id).
+#[derive(Debug)]
+struct PFinding {
+    kind: String,
+    severity: &'static str,
+    rank: i64,
+    asset: Option<String>,
+    peer: Option<String>,
+    protocol: Option<String>,
+    title: String,
+    evidence: String,
+    remediation: String,
+    first: i64,
+    last: i64,
+    count: i64,
+}
+
+impl PFinding {
+    fn new(f: &Finding) -> Result<PFinding> {
+        Ok(PFinding {
+            kind: f.kind.clone(),
+            severity: severity_name(f.severity),
+            rank: severity_rank(f.severity),
+            asset: f.asset.clone(),
+            peer: f.peer.clone(),
+            protocol: f.protocol.clone(),
+            title: f.title.clone(),
+            evidence: serde_json::to_string(&f.evidence)?,
+            remediation: f.remediation.clone(),
+            first: ns(f.first_seen),
+            last: ns(f.last_seen),
+            count: i64::try_from(f.count).unwrap_or(i64::MAX),
+        })
     }
 }
 
-async fn lookup(tx: &mut Transaction<'static, Any>, kind: &str, value: &str) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT asset_id FROM asset_identifiers WHERE kind = $1 AND value = $2")
-        .bind(kind)
-        .bind(value)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(match row {
-        Some(r) => Some(r.try_get(0)?),
-        None => None,
-    })
+/// A report turned into rows by the uploader's task, ready for the writer.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    sensor: String,
+    batch_id: String,
+    assets: Vec<PAsset>,
+    findings: Vec<PFinding>,
 }
 
-async fn has_mac(tx: &mut Transaction<'static, Any>, asset: i64) -> Result<bool> {
-    let row = sqlx::query("SELECT 1 FROM asset_identifiers WHERE asset_id = $1 AND kind = 'mac'").bind(asset).fetch_optional(&mut **tx).await?;
-    Ok(row.is_some())
+impl Prepared {
+    fn new(sensor: &str, batch_id: &str, report: &AnalyzeReport) -> Result<Prepared> {
+        let assets = report
+            .assets
+            .iter()
+            .map(|a| {
+                let doc = serde_json::to_string(a)?;
+                let d = &a.device;
+                Ok(PAsset {
+                    report_id: a.id.clone(),
+                    ids: identifiers(a),
+                    doc_hash: doc_hash(&doc),
+                    doc,
+                    kind: d.kind.clone(),
+                    manufacturer: d.manufacturer.clone(),
+                    model: d.model.clone(),
+                    software_version: d.software_version.clone(),
+                    confidence: i64::from(d.confidence),
+                    label: label(a),
+                    first: ns(a.first_seen),
+                    last: ns(a.last_seen),
+                    packets: i64::try_from(a.packets).unwrap_or(i64::MAX),
+                    bytes: i64::try_from(a.bytes).unwrap_or(i64::MAX),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let findings = report.findings.iter().map(PFinding::new).collect::<Result<Vec<_>>>()?;
+        Ok(Prepared { sensor: sensor.to_string(), batch_id: batch_id.to_string(), assets, findings })
+    }
+
+    /// How much work it is, for bounding a group.
+    fn weight(&self) -> usize {
+        1 + self.assets.len() + self.findings.len()
+    }
 }
+
+/// A batch waiting for the writer, and where its outcome goes.
+pub(crate) struct Job {
+    batch: Prepared,
+    reply: oneshot::Sender<Result<IngestOutcome>>,
+}
+
+/// What the writer is asked: a batch, or to close its connection and stop (`Store::close`).
+pub(crate) enum Msg {
+    Batch(Job),
+    Close(oneshot::Sender<()>),
+}
+
+/// The queue in front of the writer.
+pub(crate) type Queue = mpsc::UnboundedSender<Msg>;
+
+/// Most assets and findings merged in one grouped transaction: more waits for the next one
+/// (bounds the latency of the first batch of a group and the transaction's size).
+const GROUP_WEIGHT: usize = 40_000;
+
+/// Start the writer of the database at `opts`; it ends when the last handle to its queue is
+/// dropped. It keeps a connection of its own (SQLite: whose page cache stays warm from one
+/// transaction to the next, which a pool's connections taking turns would not), replaced after
+/// any error.
+pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    tokio::spawn(async move {
+        let mut conn: Option<AnyConnection> = None;
+        let mut closing = None;
+        while let Some(msg) = rx.recv().await {
+            let first = match msg {
+                Msg::Batch(job) => job,
+                Msg::Close(ack) => {
+                    closing = Some(ack);
+                    break;
+                }
+            };
+            let mut weight = first.batch.weight();
+            let mut group = vec![first];
+            while weight < GROUP_WEIGHT {
+                match rx.try_recv() {
+                    Ok(Msg::Batch(next)) => {
+                        weight += next.batch.weight();
+                        group.push(next);
+                    }
+                    Ok(Msg::Close(ack)) => {
+                        closing = Some(ack);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let batches: Vec<&Prepared> = group.iter().map(|j| &j.batch).collect();
+            match merge_on(&mut conn, &opts, backend, &batches).await {
+                Ok(outcomes) => {
+                    for (job, out) in group.into_iter().zip(outcomes) {
+                        let _ = job.reply.send(Ok(out));
+                    }
+                }
+                Err(e) if group.len() == 1 => {
+                    if let Some(job) = group.pop() {
+                        let _ = job.reply.send(Err(e));
+                    }
+                }
+                // One batch may be the cause: each alone, in a transaction of its own.
+                Err(_) => {
+                    for job in group {
+                        let out = merge_on(&mut conn, &opts, backend, &[&job.batch]).await.map(|mut o| o.remove(0));
+                        let _ = job.reply.send(out);
+                    }
+                }
+            }
+            if closing.is_some() {
+                break;
+            }
+        }
+        // Batches queued after a close are answered with an error (their reply dropped).
+        rx.close();
+        if let Some(c) = conn {
+            let _ = c.close().await;
+        }
+        if let Some(ack) = closing {
+            let _ = ack.send(());
+        }
+    });
+    tx
+}
+
+/// Merge on the writer's connection, connecting first if needed; drop it after an error.
+async fn merge_on(conn: &mut Option<AnyConnection>, opts: &AnyConnectOptions, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
+    let mut c = match conn.take() {
+        Some(c) => c,
+        None => {
+            let mut c = AnyConnection::connect_with(opts).await?;
+            if backend == Backend::Sqlite {
+                c.execute(crate::SQLITE_PRAGMAS).await?;
+            }
+            c
+        }
+    };
+    let out = merge_group(&mut c, backend, batches).await;
+    if out.is_ok() {
+        *conn = Some(c);
+    }
+    out
+}
+
+impl Store {
+    /// Merge one report from `sensor` (created on first use) as batch `batch_id`. Returns once
+    /// the batch is committed (with other batches waiting at the same time, in one transaction).
+    pub async fn ingest(&self, sensor: &str, batch_id: &str, report: &AnalyzeReport) -> Result<IngestOutcome> {
+        let batch = Prepared::new(sensor, batch_id, report)?;
+        let (reply, answer) = oneshot::channel();
+        self.queue().send(Msg::Batch(Job { batch, reply })).map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?
+    }
+}
+
+/// Merge `batches` in order in one transaction.
+async fn merge_group(conn: &mut AnyConnection, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
+    let mut tx = conn.begin().await?;
+    let mut accepted: HashSet<(i64, &str)> = HashSet::new();
+    let mut outs = Vec::with_capacity(batches.len());
+    for b in batches {
+        outs.push(merge_batch(&mut tx, backend, b, &mut accepted).await?);
+    }
+    tx.commit().await?;
+    Ok(outs)
+}
+
+async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepared, accepted: &mut HashSet<(i64, &'b str)>) -> Result<IngestOutcome> {
+    let t = now();
+    // A write first: on SQLite the transaction holds the write lock from here on (the ids
+    // reserved below stay free, and no read snapshot has to be upgraded).
+    let sensor_id: i64 = sqlx::query(
+        "INSERT INTO sensors (name, created_at, last_seen) VALUES ($1, $2, $2) \
+         ON CONFLICT (name) DO UPDATE SET last_seen = $2 RETURNING id",
+    )
+    .bind(b.sensor.clone())
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let seen = sqlx::query("SELECT 1 FROM ingest_batches WHERE sensor_id = $1 AND batch_id = $2")
+        .bind(sensor_id)
+        .bind(b.batch_id.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if seen.is_some() || !accepted.insert((sensor_id, b.batch_id.as_str())) {
+        return Ok(IngestOutcome { duplicate: true, ..IngestOutcome::default() });
+    }
+    let mut out = IngestOutcome::default();
+    let (ids, all) = merge_assets(tx, backend, sensor_id, b, t, &mut out).await?;
+    out.assets = all;
+    out.assets.sort_unstable();
+    out.assets.dedup();
+    let actor = format!("sensor:{}", b.sensor);
+    let fs: Vec<(String, &PFinding, Option<i64>, Option<i64>)> = b
+        .findings
+        .iter()
+        .map(|f| {
+            let asset = f.asset.as_deref().and_then(|a| ids.get(a).copied());
+            let peer = f.peer.as_deref().and_then(|a| ids.get(a).copied());
+            (fingerprint(&f.kind, f.protocol.as_deref(), asset, peer, None), f, asset, peer)
+        })
+        .collect();
+    for m in merge_findings(tx, backend, &fs, &actor, t).await? {
+        match m {
+            Merged::New => out.findings_new += 1,
+            Merged::Seen => out.findings_seen += 1,
+            Merged::Reopened => {
+                out.findings_seen += 1;
+                out.findings_reopened += 1;
+            }
+        }
+    }
+    sqlx::query("INSERT INTO ingest_batches (sensor_id, batch_id, received_at, assets, findings) VALUES ($1, $2, $3, $4, $5)")
+        .bind(sensor_id)
+        .bind(b.batch_id.clone())
+        .bind(t)
+        .bind(i64::try_from(b.assets.len()).unwrap_or(i64::MAX))
+        .bind(i64::try_from(b.findings.len()).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await?;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-row statements.
+
+/// A bound value.
+enum V {
+    I(i64),
+    OI(Option<i64>),
+    T(String),
+    OT(Option<String>),
+}
+
+/// Most values bound to one statement (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_PARAMS: usize = 30_000;
+
+/// A statement being written with its values: `?` placeholders on SQLite (numbered ones are
+/// looked up by name, for every value, by the driver), `$N` on PostgreSQL.
+struct Stmt {
+    backend: Backend,
+    sql: String,
+    vals: Vec<V>,
+}
+
+impl Stmt {
+    fn new(backend: Backend, sql: &str) -> Stmt {
+        Stmt { backend, sql: sql.to_string(), vals: Vec::new() }
+    }
+
+    fn sql(&mut self, s: &str) -> &mut Self {
+        self.sql.push_str(s);
+        self
+    }
+
+    /// A placeholder for `v`.
+    fn val(&mut self, v: V) -> &mut Self {
+        self.vals.push(v);
+        match self.backend {
+            Backend::Sqlite => self.sql.push('?'),
+            Backend::Postgres => {
+                let _ = write!(self.sql, "${}", self.vals.len());
+            }
+        }
+        self
+    }
+
+    /// `(v, v, ...)`, after a comma unless `first`.
+    fn row(&mut self, first: bool, vals: Vec<V>) -> &mut Self {
+        self.sql.push_str(if first { "(" } else { ",(" });
+        for (i, v) in vals.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push(',');
+            }
+            self.val(v);
+        }
+        self.sql.push(')');
+        self
+    }
+
+    /// `(v, v, ...)` of ids, for `IN`: placeholders on SQLite; on PostgreSQL, where a statement
+    /// with thousands of parameters costs more to plan than to run, one JSON array.
+    fn ids(&mut self, ids: &[i64]) -> &mut Self {
+        let json = (self.backend == Backend::Postgres).then(|| serde_json::to_string(ids).unwrap_or_default());
+        self.in_list(json, "::bigint", ids.iter().map(|id| V::I(*id)))
+    }
+
+    /// `(v, v, ...)` of texts, for `IN`, as [`Stmt::ids`].
+    fn texts(&mut self, values: &[&str]) -> &mut Self {
+        let json = (self.backend == Backend::Postgres).then(|| serde_json::to_string(values).unwrap_or_default());
+        self.in_list(json, "", values.iter().map(|v| V::T((*v).to_string())))
+    }
+
+    /// The elements of `json` (cast by `cast`) when there is one, else a placeholder for each of `vals`.
+    fn in_list(&mut self, json: Option<String>, cast: &str, vals: impl Iterator<Item = V>) -> &mut Self {
+        if let Some(list) = json {
+            return self.sql("(SELECT json_array_elements_text(").val(V::T(list)).sql("::json)").sql(cast).sql(")");
+        }
+        self.sql("(");
+        for (i, v) in vals.enumerate() {
+            if i > 0 {
+                self.sql.push(',');
+            }
+            self.val(v);
+        }
+        self.sql(")")
+    }
+
+    fn query(self) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
+        self.vals.into_iter().fold(sqlx::query(AssertSqlSafe(self.sql)), |q, v| match v {
+            V::I(i) => q.bind(i),
+            V::OI(i) => q.bind(i),
+            V::T(s) => q.bind(s),
+            V::OT(s) => q.bind(s),
+        })
+    }
+
+    async fn execute(self, tx: &mut AnyConnection) -> Result<()> {
+        self.query().execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    async fn fetch(self, tx: &mut AnyConnection) -> Result<Vec<AnyRow>> {
+        Ok(self.query().fetch_all(&mut *tx).await?)
+    }
+
+    /// The rows of a statement begun with [`json_rows`], each a tuple `T`.
+    async fn fetch_json<T: serde::de::DeserializeOwned>(self, tx: &mut AnyConnection) -> Result<Vec<T>> {
+        let text: Option<String> = self.query().fetch_one(&mut *tx).await?.try_get(0)?;
+        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default())
+    }
+}
+
+/// `SELECT` of `exprs` as one JSON array of arrays: a single row to carry across the driver
+/// instead of thousands (whose per-row cost was most of ingest's reading).
+fn json_rows(backend: Backend, exprs: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("SELECT json_group_array(json_array({exprs})) "),
+        Backend::Postgres => format!("SELECT json_agg(json_build_array({exprs}))::text "),
+    }
+}
+
+/// `head VALUES (...), (...) tail` for `rows`, as many statements as the parameter limit needs.
+async fn insert_rows(tx: &mut AnyConnection, backend: Backend, head: &str, tail: &str, rows: Vec<Vec<V>>) -> Result<()> {
+    let Some(cols) = rows.first().map(Vec::len) else { return Ok(()) };
+    let per = (MAX_PARAMS / cols).max(1);
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut s = Stmt::new(backend, head);
+        s.sql(" VALUES ");
+        for (i, r) in it.by_ref().take(per).enumerate() {
+            s.row(i == 0, r);
+        }
+        s.sql(tail);
+        s.execute(tx).await?;
+    }
+    Ok(())
+}
+
+/// `WITH v(cols) AS (VALUES ...) UPDATE table SET set FROM v WHERE table.id = v.id` for `rows`.
+async fn update_rows(tx: &mut AnyConnection, backend: Backend, cols: &str, table: &str, set: &str, rows: Vec<Vec<V>>) -> Result<()> {
+    let Some(n) = rows.first().map(Vec::len) else { return Ok(()) };
+    let per = (MAX_PARAMS / n).max(1);
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut s = Stmt::new(backend, &format!("WITH v({cols}) AS (VALUES "));
+        for (i, r) in it.by_ref().take(per).enumerate() {
+            s.row(i == 0, r);
+        }
+        s.sql(&format!(") UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id"));
+        s.execute(tx).await?;
+    }
+    Ok(())
+}
+
+/// `n` new ids for `table` (`assets` or `findings`). SQLite: above the largest, which stays
+/// ours while the transaction holds the write lock. PostgreSQL: from the identity's sequence.
+async fn reserve_ids(tx: &mut AnyConnection, backend: Backend, table: &str, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    match backend {
+        Backend::Sqlite => {
+            let max: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))).fetch_one(&mut *tx).await?.try_get(0)?;
+            Ok((1..=count).map(|i| max + i).collect())
+        }
+        Backend::Postgres => {
+            let rows = sqlx::query(AssertSqlSafe(format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)")))
+                .bind(count)
+                .fetch_all(&mut *tx)
+                .await?;
+            rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+        }
+    }
+}
+
+/// Rewrite the search text of `assets` from their rows and identifiers (after any change to
+/// their label, manufacturer, model or identifiers). Lowercased by the database, as the query's
+/// `LOWER(column)` was.
+async fn refresh_search(tx: &mut AnyConnection, backend: Backend, assets: &[i64]) -> Result<()> {
+    for chunk in assets.chunks(MAX_PARAMS - 8) {
+        let sep = || V::T(SEARCH_SEPARATOR.to_string());
+        let mut s = Stmt::new(backend, "INSERT INTO asset_search (asset_id, haystack) SELECT a.id, LOWER(a.label || ");
+        s.val(sep()).sql(" || COALESCE(a.manufacturer, '') || ").val(sep()).sql(" || COALESCE(a.model, '') || ").val(sep());
+        s.sql(" || COALESCE((SELECT string_agg(i.value, ").val(sep()).sql(") FROM asset_identifiers i WHERE i.asset_id = a.id), '')) FROM assets a WHERE a.id IN ");
+        s.ids(chunk).sql(" ON CONFLICT (asset_id) DO UPDATE SET haystack = excluded.haystack");
+        s.execute(tx).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assets.
+
+/// An identifier as stored, and as the batch leaves it.
+struct Ident {
+    asset: i64,
+    first: i64,
+    last: i64,
+    stored: Option<(i64, i64, i64)>,
+}
+
+/// An asset as stored (or as created by this batch), and as the batch leaves it.
+struct AssetState {
+    kind: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    software_version: Option<String>,
+    confidence: i64,
+    label: String,
+    doc_hash: Option<i64>,
+    /// The document to write (when the identity was taken and the hash differs).
+    doc: Option<String>,
+    /// Counters of this batch: created assets hold their totals, stored ones what to add.
+    first: i64,
+    last: i64,
+    packets: i64,
+    bytes: i64,
+    created: bool,
+    identity_changed: bool,
+    seen: bool,
+}
+
+/// A history row: asset (negative: created by this batch, not yet numbered), at, field, old, new.
+type History = (i64, i64, &'static str, Option<String>, Option<String>);
 
 /// Which stored asset is this report's asset? A MAC decides when there is one. Without a MAC
 /// (behind a router, or a cooked capture), an address, then a DICOM AE title, then a host
 /// name points to the asset that holds it. A MAC-less asset found first by address is adopted
 /// by the MAC that later claims that address.
-async fn resolve(tx: &mut Transaction<'static, Any>, a: &Asset, ids: &[(&'static str, String)]) -> Result<Option<i64>> {
-    if let Some((_, mac)) = ids.iter().find(|(k, _)| *k == "mac") {
-        if let Some(id) = lookup(tx, "mac", mac).await? {
-            return Ok(Some(id));
+fn resolve(a: &PAsset, idents: &HashMap<(&'static str, &str), Ident>, macs: &HashMap<i64, i64>) -> Option<i64> {
+    let owner = |k: &'static str, v: &str| idents.get(&(k, v)).map(|i| i.asset);
+    if let Some((_, mac)) = a.ids.iter().find(|(k, _)| *k == "mac") {
+        if let Some(id) = owner("mac", mac) {
+            return Some(id);
         }
-        for (k, v) in ids.iter().filter(|(k, _)| *k == "ip") {
-            if let Some(id) = lookup(tx, k, v).await?
-                && !has_mac(tx, id).await?
+        for (k, v) in a.ids.iter().filter(|(k, _)| *k == "ip") {
+            if let Some(id) = owner(k, v)
+                && macs.get(&id).copied().unwrap_or(0) == 0
             {
-                return Ok(Some(id));
+                return Some(id);
             }
         }
-        return Ok(None);
+        return None;
     }
-    let _ = a;
     for kind in ["ip", "dicom_ae", "hostname"] {
-        for (k, v) in ids.iter().filter(|(k, _)| *k == kind) {
-            if let Some(id) = lookup(tx, k, v).await? {
-                return Ok(Some(id));
+        for (k, v) in a.ids.iter().filter(|(k, _)| *k == kind) {
+            if let Some(id) = owner(k, v) {
+                return Some(id);
             }
         }
     }
-    Ok(None)
+    None
 }
 
-async fn history(tx: &mut Transaction<'static, Any>, asset: i64, sensor: i64, at: i64, field: &str, old: Option<&str>, new: Option<&str>) -> Result<()> {
-    sqlx::query("INSERT INTO asset_history (asset_id, at, field, old_value, new_value, sensor_id) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(asset)
-        .bind(at)
-        .bind(field)
-        .bind(old.map(str::to_string))
-        .bind(new.map(str::to_string))
-        .bind(sensor)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-fn opt(row: &AnyRow, i: usize) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(i)?)
-}
-
-async fn merge_asset(tx: &mut Transaction<'static, Any>, sensor: i64, a: &Asset) -> Result<(i64, bool)> {
-    let ids = identifiers(a);
-    let doc = serde_json::to_string(a)?;
-    let d = &a.device;
-    let (first, last) = (ns(a.first_seen), ns(a.last_seen));
-    let packets = i64::try_from(a.packets).unwrap_or(i64::MAX);
-    let bytes = i64::try_from(a.bytes).unwrap_or(i64::MAX);
-    let t = now();
-    let existing = resolve(tx, a, &ids).await?;
-    let (id, created) = match existing {
-        Some(id) => {
-            let row = sqlx::query("SELECT software_version, confidence, kind FROM assets WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
-            let old_version = opt(&row, 0)?;
-            let old_confidence: i64 = row.try_get(1)?;
-            // The identity with more evidence wins; at equal confidence the newer report.
-            let take = i64::from(d.confidence) >= old_confidence;
-            if take && d.software_version.is_some() && d.software_version != old_version {
-                history(tx, id, sensor, last, "software_version", old_version.as_deref(), d.software_version.as_deref()).await?;
+/// Merge the batch's assets: returns the store id of each report asset id, and of each report
+/// asset in order.
+async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64, b: &'b Prepared, t: i64, out: &mut IngestOutcome) -> Result<(HashMap<&'b str, i64>, Vec<i64>)> {
+    // What is stored about every identifier the batch names.
+    let mut idents: HashMap<(&'static str, &'b str), Ident> = HashMap::new();
+    let mut wanted: HashMap<&'static str, Vec<&'b str>> = HashMap::new();
+    let mut named: HashSet<(&'static str, &'b str)> = HashSet::new();
+    for a in &b.assets {
+        for (k, v) in &a.ids {
+            if named.insert((k, v.as_str())) {
+                wanted.entry(k).or_default().push(v.as_str());
             }
-            if take {
-                sqlx::query(
-                    "UPDATE assets SET kind = $2, manufacturer = $3, model = $4, \
-                     software_version = COALESCE($5, software_version), confidence = $6, label = $7, doc = $8 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(d.kind.clone())
-                .bind(d.manufacturer.clone())
-                .bind(d.model.clone())
-                .bind(d.software_version.clone())
-                .bind(i64::from(d.confidence))
-                .bind(label(a))
-                .bind(doc.clone())
-                .execute(&mut **tx)
-                .await?;
-            }
-            sqlx::query(
-                "UPDATE assets SET first_seen = CASE WHEN first_seen < $2 THEN first_seen ELSE $2 END, \
-                 last_seen = CASE WHEN last_seen > $3 THEN last_seen ELSE $3 END, \
-                 packets = packets + $4, bytes = bytes + $5, updated_at = $6 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(first)
-            .bind(last)
-            .bind(packets)
-            .bind(bytes)
-            .bind(t)
-            .execute(&mut **tx)
-            .await?;
-            (id, false)
         }
-        None => {
-            let id: i64 = sqlx::query(
-                "INSERT INTO assets (kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(d.kind.clone())
-            .bind(d.manufacturer.clone())
-            .bind(d.model.clone())
-            .bind(d.software_version.clone())
-            .bind(i64::from(d.confidence))
-            .bind(label(a))
-            .bind(first)
-            .bind(last)
-            .bind(packets)
-            .bind(bytes)
-            .bind(doc)
-            .bind(t)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-            (id, true)
-        }
-    };
-    for (kind, value) in &ids {
-        match lookup(tx, kind, value).await? {
-            Some(owner) if owner == id => {
-                sqlx::query("UPDATE asset_identifiers SET last_seen = CASE WHEN last_seen > $3 THEN last_seen ELSE $3 END WHERE kind = $1 AND value = $2")
-                    .bind(*kind)
-                    .bind(value.clone())
-                    .bind(last)
-                    .execute(&mut **tx)
-                    .await?;
+    }
+    for (kind, values) in &wanted {
+        let of_kind: HashSet<&'b str> = values.iter().copied().collect();
+        for chunk in values.chunks(MAX_PARAMS - 1) {
+            let mut s = Stmt::new(backend, &json_rows(backend, "value, asset_id, first_seen, last_seen"));
+            s.sql("FROM asset_identifiers WHERE kind = ");
+            s.val(V::T((*kind).to_string())).sql(" AND value IN ").texts(chunk);
+            for (value, asset, first, last) in s.fetch_json::<(String, i64, i64, i64)>(tx).await? {
+                let Some(v) = of_kind.get(value.as_str()).copied() else { continue };
+                idents.insert((*kind, v), Ident { asset, first, last, stored: Some((asset, first, last)) });
             }
-            Some(owner) => {
-                // The value moved: DHCP gave the address to another device, a host name was reused.
-                sqlx::query("UPDATE asset_identifiers SET asset_id = $3, first_seen = $4, last_seen = $4 WHERE kind = $1 AND value = $2")
-                    .bind(*kind)
-                    .bind(value.clone())
-                    .bind(id)
-                    .bind(last)
-                    .execute(&mut **tx)
-                    .await?;
-                history(tx, owner, sensor, last, kind, Some(value), None).await?;
-                history(tx, id, sensor, last, kind, None, Some(value)).await?;
-                refresh_search(tx, owner).await?;
+        }
+    }
+    // The stored assets they belong to, and how many MACs each has.
+    let mut owners: Vec<i64> = idents.values().map(|i| i.asset).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let mut state: HashMap<i64, AssetState> = HashMap::new();
+    let mut macs: HashMap<i64, i64> = HashMap::new();
+    for chunk in owners.chunks(MAX_PARAMS) {
+        let mut s = Stmt::new(backend, &json_rows(backend, "id, kind, manufacturer, model, software_version, confidence, label, doc_hash"));
+        s.sql("FROM assets WHERE id IN ").ids(chunk);
+        type Row8 = (i64, String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
+        for (id, kind, manufacturer, model, software_version, confidence, label, doc_hash) in s.fetch_json::<Row8>(tx).await? {
+            state.insert(
+                id,
+                AssetState {
+                    kind,
+                    manufacturer,
+                    model,
+                    software_version,
+                    confidence,
+                    label,
+                    doc_hash,
+                    doc: None,
+                    first: i64::MAX,
+                    last: i64::MIN,
+                    packets: 0,
+                    bytes: 0,
+                    created: false,
+                    identity_changed: false,
+                    seen: false,
+                },
+            );
+        }
+    }
+    // Whether they have a MAC matters only to a report asset whose MAC is not stored yet (may it
+    // adopt the MAC-less asset holding its address?). Those whose MAC the batch names have one.
+    for ((k, _), i) in &idents {
+        if *k == "mac" {
+            *macs.entry(i.asset).or_default() += 1;
+        }
+    }
+    if b.assets.iter().any(|a| a.ids.iter().any(|(k, v)| *k == "mac" && !idents.contains_key(&("mac", v.as_str())))) {
+        let unknown: Vec<i64> = owners.iter().copied().filter(|id| !macs.contains_key(id)).collect();
+        for chunk in unknown.chunks(MAX_PARAMS) {
+            let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN ");
+            s.ids(chunk).sql(" GROUP BY asset_id");
+            for r in s.fetch(tx).await? {
+                macs.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+    }
+
+    // Each asset in turn, in memory, as one statement after another would have.
+    let mut ids: HashMap<&'b str, i64> = HashMap::new();
+    let mut all = Vec::with_capacity(b.assets.len());
+    let mut history: Vec<History> = Vec::new();
+    let mut search: HashSet<i64> = HashSet::new();
+    let mut next_new = 0i64;
+    for a in &b.assets {
+        let existing = resolve(a, &idents, &macs);
+        let (id, created) = match existing {
+            Some(id) => {
+                let s = state.get_mut(&id).ok_or(StoreError::NotFound("asset"))?;
+                // The identity with more evidence wins; at equal confidence the newer report.
+                if a.confidence >= s.confidence {
+                    if a.software_version.is_some() && a.software_version != s.software_version {
+                        history.push((id, a.last, "software_version", s.software_version.clone(), a.software_version.clone()));
+                    }
+                    let version = a.software_version.clone().or_else(|| s.software_version.clone());
+                    if s.label != a.label || s.manufacturer != a.manufacturer || s.model != a.model {
+                        search.insert(id);
+                    }
+                    if s.kind != a.kind || s.manufacturer != a.manufacturer || s.model != a.model || s.software_version != version || s.confidence != a.confidence || s.label != a.label || s.doc_hash != Some(a.doc_hash) {
+                        s.identity_changed = true;
+                        s.kind.clone_from(&a.kind);
+                        s.manufacturer.clone_from(&a.manufacturer);
+                        s.model.clone_from(&a.model);
+                        s.software_version = version;
+                        s.confidence = a.confidence;
+                        s.label.clone_from(&a.label);
+                    }
+                    // The newest document of the identity that won, whether or not it says
+                    // something new (the stored one, if equal by hash, is left alone).
+                    if s.doc_hash != Some(a.doc_hash) || s.doc.is_some() {
+                        s.doc = Some(a.doc.clone());
+                        s.doc_hash = Some(a.doc_hash);
+                    }
+                }
+                s.first = s.first.min(a.first);
+                s.last = s.last.max(a.last);
+                s.packets = s.packets.saturating_add(a.packets);
+                s.bytes = s.bytes.saturating_add(a.bytes);
+                s.seen = true;
+                out.assets_updated += 1;
+                (id, false)
             }
             None => {
-                sqlx::query("INSERT INTO asset_identifiers (kind, value, asset_id, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(*kind)
-                    .bind(value.clone())
-                    .bind(id)
-                    .bind(first)
-                    .bind(last)
-                    .execute(&mut **tx)
-                    .await?;
-                if !created {
-                    history(tx, id, sensor, last, kind, None, Some(value)).await?;
+                next_new -= 1;
+                state.insert(
+                    next_new,
+                    AssetState {
+                        kind: a.kind.clone(),
+                        manufacturer: a.manufacturer.clone(),
+                        model: a.model.clone(),
+                        software_version: a.software_version.clone(),
+                        confidence: a.confidence,
+                        label: a.label.clone(),
+                        doc_hash: Some(a.doc_hash),
+                        doc: Some(a.doc.clone()),
+                        first: a.first,
+                        last: a.last,
+                        packets: a.packets,
+                        bytes: a.bytes,
+                        created: true,
+                        identity_changed: false,
+                        seen: true,
+                    },
+                );
+                search.insert(next_new);
+                out.assets_new += 1;
+                (next_new, true)
+            }
+        };
+        for (kind, value) in &a.ids {
+            let key = (*kind, value.as_str());
+            match idents.get_mut(&key) {
+                Some(i) if i.asset == id => i.last = i.last.max(a.last),
+                Some(i) => {
+                    // The value moved: DHCP gave the address to another device, a host name was reused.
+                    let owner = i.asset;
+                    i.asset = id;
+                    i.first = a.last;
+                    i.last = a.last;
+                    history.push((owner, a.last, kind, Some(value.clone()), None));
+                    history.push((id, a.last, kind, None, Some(value.clone())));
+                    search.insert(owner);
+                    search.insert(id);
+                    if *kind == "mac" {
+                        *macs.entry(owner).or_default() -= 1;
+                        *macs.entry(id).or_default() += 1;
+                    }
+                }
+                None => {
+                    idents.insert(key, Ident { asset: id, first: a.first, last: a.last, stored: None });
+                    if !created {
+                        history.push((id, a.last, kind, None, Some(value.clone())));
+                    }
+                    search.insert(id);
+                    if *kind == "mac" {
+                        *macs.entry(id).or_default() += 1;
+                    }
                 }
             }
         }
+        ids.insert(a.report_id.as_str(), id);
+        all.push(id);
     }
-    refresh_search(tx, id).await?;
-    Ok((id, created))
+
+    // Number the new assets, then write.
+    let mut new: Vec<i64> = state.keys().copied().filter(|id| *id < 0).collect();
+    new.sort_unstable_by(|a, b| b.cmp(a));
+    let numbers = reserve_ids(tx, backend, "assets", new.len()).await?;
+    let real: HashMap<i64, i64> = new.iter().copied().zip(numbers).collect();
+    let real = |id: i64| if id < 0 { real.get(&id).copied().unwrap_or(id) } else { id };
+    let mut inserts = Vec::new();
+    let mut identities = Vec::new();
+    let mut counters = Vec::new();
+    let mut docs = Vec::new();
+    for tmp in &new {
+        let Some(s) = state.remove(tmp) else { continue };
+        inserts.push(vec![
+            V::I(real(*tmp)),
+            V::T(s.kind),
+            V::OT(s.manufacturer),
+            V::OT(s.model),
+            V::OT(s.software_version),
+            V::I(s.confidence),
+            V::T(s.label),
+            V::I(s.first),
+            V::I(s.last),
+            V::I(s.packets),
+            V::I(s.bytes),
+            V::OI(s.doc_hash),
+            V::I(t),
+        ]);
+        docs.push(vec![V::I(real(*tmp)), V::T(s.doc.unwrap_or_default())]);
+    }
+    // In id order: the table's pages in order.
+    let mut state: Vec<(i64, AssetState)> = state.into_iter().collect();
+    state.sort_unstable_by_key(|(id, _)| *id);
+    for (id, s) in state {
+        if !s.seen || s.created {
+            continue;
+        }
+        if s.identity_changed {
+            identities.push(vec![V::I(id), V::T(s.kind), V::OT(s.manufacturer), V::OT(s.model), V::OT(s.software_version), V::I(s.confidence), V::T(s.label), V::OI(s.doc_hash)]);
+        }
+        if let Some(doc) = s.doc {
+            docs.push(vec![V::I(id), V::T(doc)]);
+        }
+        counters.push(vec![V::I(id), V::I(s.first), V::I(s.last), V::I(s.packets), V::I(s.bytes)]);
+    }
+    insert_rows(tx, backend, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc_hash, updated_at)", "", inserts).await?;
+    insert_rows(tx, backend, "INSERT INTO asset_docs (asset_id, doc)", " ON CONFLICT (asset_id) DO UPDATE SET doc = excluded.doc", docs).await?;
+    update_rows(
+        tx,
+        backend,
+        "id, kind, manufacturer, model, software_version, confidence, label, doc_hash",
+        "assets",
+        "kind = v.kind, manufacturer = v.manufacturer, model = v.model, software_version = v.software_version, confidence = v.confidence, \
+         label = v.label, doc_hash = v.doc_hash",
+        identities,
+    )
+    .await?;
+    update_rows(
+        tx,
+        backend,
+        "id, f, l, p, b",
+        "assets",
+        &format!(
+            "first_seen = CASE WHEN assets.first_seen < v.f THEN assets.first_seen ELSE v.f END, \
+             last_seen = CASE WHEN assets.last_seen > v.l THEN assets.last_seen ELSE v.l END, \
+             packets = assets.packets + v.p, bytes = assets.bytes + v.b, updated_at = {t}"
+        ),
+        counters,
+    )
+    .await?;
+    let mut changed: Vec<(&(&'static str, &str), &Ident)> = idents.iter().filter(|(_, i)| i.stored != Some((i.asset, i.first, i.last))).collect();
+    changed.sort_unstable_by_key(|(k, _)| **k);
+    let rows = changed.into_iter().map(|((k, v), i)| vec![V::T((*k).to_string()), V::T((*v).to_string()), V::I(real(i.asset)), V::I(i.first), V::I(i.last)]).collect();
+    insert_rows(
+        tx,
+        backend,
+        "INSERT INTO asset_identifiers (kind, value, asset_id, first_seen, last_seen)",
+        " ON CONFLICT (kind, value) DO UPDATE SET asset_id = excluded.asset_id, first_seen = excluded.first_seen, last_seen = excluded.last_seen",
+        rows,
+    )
+    .await?;
+    let rows = history.into_iter().map(|(asset, at, field, old, new)| vec![V::I(real(asset)), V::I(at), V::T(field.to_string()), V::OT(old), V::OT(new), V::I(sensor)]).collect();
+    insert_rows(tx, backend, "INSERT INTO asset_history (asset_id, at, field, old_value, new_value, sensor_id)", "", rows).await?;
+    let mut search: Vec<i64> = search.into_iter().map(real).collect();
+    search.sort_unstable();
+    refresh_search(tx, backend, &search).await?;
+    Ok((ids.into_iter().map(|(k, v)| (k, real(v))).collect(), all.into_iter().map(real).collect()))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Findings.
 
 impl Store {
     /// A finding the server itself raises (about no device: an unauthorized use of the server,
@@ -344,21 +928,23 @@ impl Store {
     /// the sensors' findings. Returns the finding's id.
     pub async fn raise(&self, actor: &str, f: &Finding, key: &str) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
-        merge_finding(&mut tx, f, None, None, actor, now(), Some(key)).await?;
-        let id: i64 = sqlx::query("SELECT id FROM findings WHERE fingerprint = $1").bind(fingerprint(f, None, None, Some(key))).fetch_one(&mut *tx).await?.try_get(0)?;
+        let p = PFinding::new(f)?;
+        let fp = fingerprint(&p.kind, p.protocol.as_deref(), None, None, Some(key));
+        merge_findings(&mut tx, self.backend(), &[(fp.clone(), &p, None, None)], actor, now()).await?;
+        let id: i64 = sqlx::query("SELECT id FROM findings WHERE fingerprint = $1").bind(fp).fetch_one(&mut *tx).await?.try_get(0)?;
         tx.commit().await?;
         Ok(id)
     }
 }
 
 /// The deduplication key of a finding: kind, asset, peer, protocol (and the server's own key).
-fn fingerprint(f: &Finding, asset: Option<i64>, peer: Option<i64>, key: Option<&str>) -> String {
+fn fingerprint(kind: &str, protocol: Option<&str>, asset: Option<i64>, peer: Option<i64>, key: Option<&str>) -> String {
     let mut fp = format!(
         "{}|{}|{}|{}",
-        f.kind,
+        kind,
         asset.map_or_else(String::new, |a| a.to_string()),
         peer.map_or_else(String::new, |a| a.to_string()),
-        f.protocol.as_deref().unwrap_or("")
+        protocol.unwrap_or("")
     );
     if let Some(k) = key {
         fp.push('|');
@@ -367,69 +953,215 @@ fn fingerprint(f: &Finding, asset: Option<i64>, peer: Option<i64>, key: Option<&
     fp
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Merged {
     New,
     Seen,
     Reopened,
 }
 
-async fn merge_finding(tx: &mut Transaction<'static, Any>, f: &Finding, asset: Option<i64>, peer: Option<i64>, actor: &str, t: i64, key: Option<&str>) -> Result<Merged> {
-    let fp = fingerprint(f, asset, peer, key);
-    let evidence = serde_json::to_string(&f.evidence)?;
-    let count = i64::try_from(f.count).unwrap_or(i64::MAX);
-    let row = sqlx::query("SELECT id, status, accepted_until FROM findings WHERE fingerprint = $1").bind(fp.clone()).fetch_optional(&mut **tx).await?;
-    let Some(row) = row else {
-        let id: i64 = sqlx::query(
-            "INSERT INTO findings (fingerprint, kind, severity, severity_rank, asset_id, peer_asset_id, protocol, title, evidence, remediation, \
-             first_seen, last_seen, occurrences, status, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14) RETURNING id",
-        )
-        .bind(fp)
-        .bind(f.kind.clone())
-        .bind(severity_name(f.severity))
-        .bind(severity_rank(f.severity))
-        .bind(asset)
-        .bind(peer)
-        .bind(f.protocol.clone())
-        .bind(f.title.clone())
-        .bind(evidence)
-        .bind(f.remediation.clone())
-        .bind(ns(f.first_seen))
-        .bind(ns(f.last_seen))
-        .bind(count)
-        .bind(t)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-        crate::lifecycle::event(tx, id, t, actor, "raised", None).await?;
-        return Ok(Merged::New);
-    };
-    let id: i64 = row.try_get(0)?;
-    let status: String = row.try_get(1)?;
-    let until: Option<i64> = row.try_get(2)?;
-    let reopen = match status.as_str() {
-        "resolved" => Some("seen again after it was resolved"),
-        "accepted_risk" if until.is_some_and(|u| u <= t) => Some("risk acceptance expired and it was seen again"),
-        _ => None,
-    };
-    sqlx::query(
-        "UPDATE findings SET last_seen = CASE WHEN last_seen > $2 THEN last_seen ELSE $2 END, \
-         first_seen = CASE WHEN first_seen < $3 THEN first_seen ELSE $3 END, occurrences = occurrences + $4, \
-         title = $5, evidence = $6, updated_at = $7 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(ns(f.last_seen))
-    .bind(ns(f.first_seen))
-    .bind(count)
-    .bind(f.title.clone())
-    .bind(evidence)
-    .bind(t)
-    .execute(&mut **tx)
-    .await?;
-    if let Some(why) = reopen {
-        sqlx::query("UPDATE findings SET status = 'open', status_reason = NULL, accepted_until = NULL WHERE id = $1").bind(id).execute(&mut **tx).await?;
-        crate::lifecycle::event(tx, id, t, actor, "reopened", Some(why)).await?;
-        return Ok(Merged::Reopened);
+/// A stored finding's id, or the index of a finding this batch raises.
+type FindingId = std::result::Result<i64, usize>;
+
+/// A finding as stored (or raised by this batch), and what the batch adds.
+struct FindingState<'a> {
+    /// Stored id, or the index of the new finding in `fresh`.
+    id: FindingId,
+    status: String,
+    until: Option<i64>,
+    title: &'a str,
+    evidence: &'a str,
+    stored_title: Option<String>,
+    stored_evidence: Option<String>,
+    first: i64,
+    last: i64,
+    occurrences: i64,
+    seen: bool,
+    reopen: bool,
+}
+
+/// Merge findings (fingerprint, finding, asset, peer) in order: new ones raised, known ones
+/// counted, resolved or expired-accepted ones reopened, each step an event by `actor`.
+async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String, &PFinding, Option<i64>, Option<i64>)], actor: &str, t: i64) -> Result<Vec<Merged>> {
+    let mut states: HashMap<&str, FindingState<'_>> = HashMap::new();
+    let mut fps: Vec<&str> = fs.iter().map(|(fp, ..)| fp.as_str()).collect();
+    fps.sort_unstable();
+    fps.dedup();
+    for chunk in fps.chunks(MAX_PARAMS) {
+        let mut s = Stmt::new(backend, &json_rows(backend, "fingerprint, id, status, accepted_until, title, evidence"));
+        s.sql("FROM findings WHERE fingerprint IN ").texts(chunk);
+        type Row6 = (String, i64, String, Option<i64>, String, String);
+        for (fp, id, status, until, title, evidence) in s.fetch_json::<Row6>(tx).await? {
+            let Ok(k) = chunk.binary_search(&fp.as_str()) else { continue };
+            states.insert(
+                chunk[k],
+                FindingState {
+                    id: Ok(id),
+                    status,
+                    until,
+                    title: "",
+                    evidence: "",
+                    stored_title: Some(title),
+                    stored_evidence: Some(evidence),
+                    first: i64::MAX,
+                    last: i64::MIN,
+                    occurrences: 0,
+                    seen: false,
+                    reopen: false,
+                },
+            );
+        }
     }
-    Ok(Merged::Seen)
+    // (finding's id or new index, action, detail), in order.
+    let mut events: Vec<(FindingId, &'static str, Option<&'static str>)> = Vec::new();
+    let mut fresh: Vec<(&str, &PFinding, Option<i64>, Option<i64>)> = Vec::new();
+    let mut merged = Vec::with_capacity(fs.len());
+    for (fp, f, asset, peer) in fs {
+        let Some(s) = states.get_mut(fp.as_str()) else {
+            let n = fresh.len();
+            fresh.push((fp, f, *asset, *peer));
+            states.insert(
+                fp,
+                FindingState {
+                    id: Err(n),
+                    status: "open".into(),
+                    until: None,
+                    title: &f.title,
+                    evidence: &f.evidence,
+                    stored_title: None,
+                    stored_evidence: None,
+                    first: f.first,
+                    last: f.last,
+                    occurrences: f.count,
+                    seen: true,
+                    reopen: false,
+                },
+            );
+            events.push((Err(n), "raised", None));
+            merged.push(Merged::New);
+            continue;
+        };
+        let reopen = match s.status.as_str() {
+            "resolved" => Some("seen again after it was resolved"),
+            "accepted_risk" if s.until.is_some_and(|u| u <= t) => Some("risk acceptance expired and it was seen again"),
+            _ => None,
+        };
+        s.first = s.first.min(f.first);
+        s.last = s.last.max(f.last);
+        s.occurrences = s.occurrences.saturating_add(f.count);
+        s.title = &f.title;
+        s.evidence = &f.evidence;
+        s.seen = true;
+        if let Some(why) = reopen {
+            s.status = "open".into();
+            s.until = None;
+            s.reopen = true;
+            events.push((s.id, "reopened", Some(why)));
+            merged.push(Merged::Reopened);
+        } else {
+            merged.push(Merged::Seen);
+        }
+    }
+
+    let numbers = reserve_ids(tx, backend, "findings", fresh.len()).await?;
+    let id_of = |id: FindingId| id.unwrap_or_else(|n| numbers[n]);
+    let mut inserts = Vec::new();
+    for (n, (fp, f, asset, peer)) in fresh.iter().enumerate() {
+        let s = &states[fp];
+        inserts.push(vec![
+            V::I(numbers[n]),
+            V::T((*fp).to_string()),
+            V::T(f.kind.clone()),
+            V::T(f.severity.to_string()),
+            V::I(f.rank),
+            V::OI(*asset),
+            V::OI(*peer),
+            V::OT(f.protocol.clone()),
+            V::T(s.title.to_string()),
+            V::T(s.evidence.to_string()),
+            V::T(f.remediation.clone()),
+            V::I(s.first),
+            V::I(s.last),
+            V::I(s.occurrences),
+            V::T("open".into()),
+            V::I(t),
+        ]);
+    }
+    let mut updates = Vec::new();
+    let mut reopened = Vec::new();
+    let mut known: Vec<&FindingState<'_>> = states.values().filter(|s| s.seen && s.id.is_ok()).collect();
+    known.sort_unstable_by_key(|s| s.id.ok());
+    for s in known {
+        let id = id_of(s.id);
+        let title = (s.stored_title.as_deref() != Some(s.title)).then(|| s.title.to_string());
+        let evidence = (s.stored_evidence.as_deref() != Some(s.evidence)).then(|| s.evidence.to_string());
+        updates.push(vec![V::I(id), V::I(s.last), V::I(s.first), V::I(s.occurrences), V::OT(title), V::OT(evidence)]);
+        if s.reopen {
+            reopened.push(id);
+        }
+    }
+    insert_rows(
+        tx,
+        backend,
+        "INSERT INTO findings (id, fingerprint, kind, severity, severity_rank, asset_id, peer_asset_id, protocol, title, evidence, remediation, \
+         first_seen, last_seen, occurrences, status, updated_at)",
+        "",
+        inserts,
+    )
+    .await?;
+    update_rows(
+        tx,
+        backend,
+        "id, l, f, n, title, evidence",
+        "findings",
+        &format!(
+            "last_seen = CASE WHEN findings.last_seen > v.l THEN findings.last_seen ELSE v.l END, \
+             first_seen = CASE WHEN findings.first_seen < v.f THEN findings.first_seen ELSE v.f END, occurrences = findings.occurrences + v.n, \
+             title = COALESCE(v.title, findings.title), evidence = COALESCE(v.evidence, findings.evidence), updated_at = {t}"
+        ),
+        updates,
+    )
+    .await?;
+    for chunk in reopened.chunks(MAX_PARAMS) {
+        let mut s = Stmt::new(backend, "UPDATE findings SET status = 'open', status_reason = NULL, accepted_until = NULL WHERE id IN ");
+        s.ids(chunk);
+        s.execute(tx).await?;
+    }
+    let rows = events.into_iter().map(|(id, action, detail)| vec![V::I(id_of(id)), V::I(t), V::T(actor.to_string()), V::T(action.to_string()), V::OT(detail.map(str::to_string))]).collect();
+    insert_rows(tx, backend, "INSERT INTO finding_events (finding_id, at, actor, action, detail)", "", rows).await?;
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_hash;
+    use ward_model::Timestamp;
+    use ward_model::report::Asset;
+
+    /// The document's hash ignores exactly its counters and times, the last fields serialised.
+    #[test]
+    fn doc_hash_ignores_counters_and_times_only() {
+        let a: Asset = serde_json::from_value(serde_json::json!({
+            "id": "mac:00:11:22:33:44:55", "mac": "00:11:22:33:44:55", "ips": ["10.0.0.1"], "vendor": null, "hostnames": ["pump-1"],
+            "protocols": {"client": [], "server": []}, "peers": [], "peer_count": 0, "dhcp": null, "hl7_applications": [],
+            "mqtt_client_ids": [], "dicom_ae_titles": [], "tls_ja4": [],
+            "device": {"kind": "infusion-pump", "manufacturer": "Baxter", "model": null, "software_version": null, "components": [], "confidence": 40, "evidence": []},
+            "first_seen": "2026-01-01T00:00:00Z", "last_seen": "2026-01-01T00:05:00Z", "packets": 10, "bytes": 1000
+        }))
+        .expect("asset");
+        let doc = serde_json::to_string(&a).expect("doc");
+        assert!(doc.contains(",\"first_seen\":") && doc.ends_with('}'), "{doc}");
+        let mut later = a.clone();
+        later.first_seen = Timestamp(later.first_seen.0 + 300_000_000_000);
+        later.last_seen = Timestamp(later.last_seen.0 + 300_000_000_000);
+        later.packets += 7;
+        later.bytes += 700;
+        assert_eq!(doc_hash(&doc), doc_hash(&serde_json::to_string(&later).expect("doc")));
+        let mut renamed = a.clone();
+        renamed.hostnames = vec!["pump-2".into()];
+        assert_ne!(doc_hash(&doc), doc_hash(&serde_json::to_string(&renamed).expect("doc")));
+        let mut updated = a;
+        updated.device.software_version = Some("8.02".into());
+        assert_ne!(doc_hash(&doc), doc_hash(&serde_json::to_string(&updated).expect("doc")));
+    }
 }

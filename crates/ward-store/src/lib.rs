@@ -63,6 +63,12 @@ pub enum Backend {
     Postgres,
 }
 
+/// Every SQLite connection's settings. 64 MiB of page cache per connection (the default is
+/// 2 MiB): ingest touches the pages of many index entries in one transaction. Statement journals
+/// (a multi-row statement's undo inside a transaction) in memory, not in temporary files: they
+/// are never needed after a crash.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;";
+
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -71,6 +77,8 @@ static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The ingest writer's queue (group commit, see `ingest.rs`).
+    queue: ingest::Queue,
 }
 
 impl Store {
@@ -101,14 +109,14 @@ impl Store {
                     .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;").await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })
-                    .connect_with(opts)
+                    .connect_with(opts.clone())
                     .await?
             }
-            Backend::Postgres => pool_opts.max_connections(16).connect_with(opts).await?,
+            Backend::Postgres => pool_opts.max_connections(16).connect_with(opts.clone()).await?,
         };
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL;").await?;
@@ -117,7 +125,8 @@ impl Store {
             Backend::Sqlite => SQLITE.run(&pool).await?,
             Backend::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        let queue = ingest::start_writer(opts, backend);
+        Ok(Store { pool, backend, queue })
     }
 
     /// The backend in use.
@@ -126,13 +135,22 @@ impl Store {
         self.backend
     }
 
-    /// Close every connection (waits for queries in flight).
+    /// Close every connection (waits for queries in flight, and for the ingest writer to commit
+    /// the batches queued before this call); ingesting afterwards fails.
     pub async fn close(&self) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.queue.send(ingest::Msg::Close(ack)).is_ok() {
+            let _ = done.await;
+        }
         self.pool.close().await;
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn queue(&self) -> &ingest::Queue {
+        &self.queue
     }
 }
 

@@ -516,7 +516,7 @@ impl Store {
     /// One asset: its row, the latest report document, its identifiers (kind, value) and its
     /// history, oldest first.
     pub async fn asset(&self, id: i64) -> Result<(AssetRow, serde_json::Value, Vec<(String, String)>, Vec<HistoryRow>)> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {ASSET_COLUMNS}, doc FROM assets WHERE id = $1")))
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {ASSET_COLUMNS}, (SELECT d.doc FROM asset_docs d WHERE d.asset_id = assets.id) FROM assets WHERE id = $1")))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -579,7 +579,7 @@ impl Store {
     /// most `limit`, most recently seen first.
     pub async fn assets_with_live_finding(&self, kind: &str, limit: i64) -> Result<Vec<(i64, String, serde_json::Value)>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.label, a.doc FROM assets a WHERE a.id IN (SELECT f.asset_id FROM findings f WHERE f.kind = $1 AND f.status IN ('open', 'acknowledged') AND f.asset_id IS NOT NULL) ORDER BY a.last_seen DESC, a.id DESC LIMIT $2",
+            "SELECT a.id, a.label, (SELECT d.doc FROM asset_docs d WHERE d.asset_id = a.id) FROM assets a WHERE a.id IN (SELECT f.asset_id FROM findings f WHERE f.kind = $1 AND f.status IN ('open', 'acknowledged') AND f.asset_id IS NOT NULL) ORDER BY a.last_seen DESC, a.id DESC LIMIT $2",
         )
         .bind(kind)
         .bind(limit)

@@ -15,7 +15,7 @@ impl Store {
     /// Up to `limit` assets with an id above `after`, by id, with their stored documents: a
     /// page of a walk over every asset.
     pub async fn asset_docs_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, serde_json::Value)>> {
-        let rows = sqlx::query("SELECT id, doc FROM assets WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT asset_id, doc FROM asset_docs WHERE asset_id > $1 ORDER BY asset_id LIMIT $2").bind(after).bind(limit).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let doc: String = r.try_get(1)?;
@@ -29,7 +29,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = with_ids("SELECT id, doc FROM assets WHERE id IN ({ids}) ORDER BY id", ids).fetch_all(self.pool()).await?;
+        let rows = with_ids("SELECT asset_id, doc FROM asset_docs WHERE asset_id IN ({ids}) ORDER BY asset_id", ids).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let doc: String = r.try_get(1)?;

@@ -35,6 +35,12 @@ on_both!(
     filtered_finding_pages_are_the_filtered_rows_in_order,
     pages_by_position_are_the_pages_by_offset,
     deployment_keys_keep_the_first_value,
+    report_assets_resolving_to_one_asset_in_one_batch,
+    identifiers_moving_inside_one_batch,
+    grouped_batches_keep_their_own_outcomes,
+    a_finding_reopened_inside_a_grouped_commit,
+    documents_are_rewritten_only_when_they_say_something_new,
+    a_mac_adopts_the_mac_less_asset_of_its_address,
 );
 
 async fn asset_by_mac(s: &Store, mac: &str) -> i64 {
@@ -602,5 +608,164 @@ async fn deployment_keys_keep_the_first_value(s: Store) {
     assert_eq!(s.pin_key("ledger.pub", "first").await.expect("pin"), "first");
     assert_eq!(s.pin_key("ledger.pub", "second").await.expect("pin"), "first");
     assert_eq!(s.pin_key("seal.key", "other").await.expect("pin"), "other");
+    s.close().await;
+}
+
+/// One asset of a report, made by hand: `mac`, addresses, host names, counters.
+fn device(mac: Option<&str>, ips: &[&str], hosts: &[&str], packets: u64) -> ward_model::report::Asset {
+    let mut a = report(DEVICES).assets.into_iter().find(|a| a.mac.as_deref() == Some("58:42:e4:00:00:31")).expect("the pump");
+    a.mac = mac.map(str::to_string);
+    a.id = mac.map_or_else(|| format!("ip:{}", ips[0]), |m| format!("mac:{m}"));
+    a.ips = ips.iter().map(|i| i.parse().expect("ip")).collect();
+    a.hostnames = hosts.iter().map(|h| (*h).to_string()).collect();
+    a.dicom_ae_titles.clear();
+    a.packets = packets;
+    a.bytes = packets * 100;
+    a
+}
+
+fn with_assets(assets: Vec<ward_model::report::Asset>) -> AnalyzeReport {
+    let mut r = report(DEVICES);
+    r.assets = assets;
+    r.findings.clear();
+    r
+}
+
+/// Two assets of one report that are one device (by MAC and, behind a router, by its address),
+/// also when the first of them creates it: one asset, its counters summed, named once in the
+/// outcome.
+async fn report_assets_resolving_to_one_asset_in_one_batch(s: Store) {
+    let out = s.ingest("icu-span", "b1", &with_assets(vec![device(Some("02:00:00:00:00:01"), &["10.9.0.1"], &[], 10), device(None, &["10.9.0.1"], &[], 5)])).await.expect("ingest");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.len()), (1, 1, 1));
+    let id = out.assets[0];
+    let (row, _, ids, hist) = s.asset(id).await.expect("asset");
+    assert_eq!((row.packets, row.bytes), (15, 1500));
+    assert_eq!(ids.iter().filter(|(k, _)| k == "ip").count(), 1, "{ids:?}");
+    assert!(hist.is_empty(), "nothing moved: {hist:?}");
+    // Again, now both found in the store, with an address the second one adds.
+    let out = s.ingest("icu-span", "b2", &with_assets(vec![device(Some("02:00:00:00:00:01"), &["10.9.0.1"], &[], 1), device(None, &["10.9.0.1", "10.9.0.2"], &[], 2)])).await.expect("again");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.clone()), (0, 2, vec![id]));
+    let (row, _, ids, hist) = s.asset(id).await.expect("asset");
+    assert_eq!(row.packets, 18);
+    assert!(ids.contains(&("ip".into(), "10.9.0.2".into())), "{ids:?}");
+    assert!(hist.iter().any(|h| h.field == "ip" && h.new_value.as_deref() == Some("10.9.0.2")), "{hist:?}");
+    assert_eq!(s.assets(&AssetQuery { search: Some("10.9.0.2".into()), ..AssetQuery::default() }).await.expect("search").total, 1);
+    s.close().await;
+}
+
+/// An address and a host name change hands between two devices of the same report: each
+/// move is in both devices' history, and the search finds each value at its last owner only.
+async fn identifiers_moving_inside_one_batch(s: Store) {
+    let r = with_assets(vec![
+        device(Some("02:00:00:00:00:0a"), &["10.9.1.1"], &["bed-7"], 1),
+        device(Some("02:00:00:00:00:0b"), &["10.9.1.1"], &["bed-7"], 1),
+    ]);
+    let out = s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    assert_eq!((out.assets_new, out.assets.len()), (2, 2));
+    let (a, b) = (out.assets[0], out.assets[1]);
+    let (_, _, a_ids, a_hist) = s.asset(a).await.expect("a");
+    let (_, _, b_ids, b_hist) = s.asset(b).await.expect("b");
+    assert!(!a_ids.iter().any(|(k, _)| k == "ip" || k == "hostname"), "{a_ids:?}");
+    assert!(b_ids.contains(&("ip".into(), "10.9.1.1".into())) && b_ids.contains(&("hostname".into(), "bed-7".into())), "{b_ids:?}");
+    for field in ["ip", "hostname"] {
+        assert!(a_hist.iter().any(|h| h.field == field && h.new_value.is_none() && h.old_value.is_some()), "{a_hist:?}");
+        assert!(b_hist.iter().any(|h| h.field == field && h.old_value.is_none() && h.new_value.is_some()), "{b_hist:?}");
+    }
+    // (Both keep the label "bed-7", the first host name each was reported with.)
+    let page = s.assets(&AssetQuery { search: Some("10.9.1.1".into()), ..AssetQuery::default() }).await.expect("search");
+    assert_eq!(page.items.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b]);
+    // And back, in the next batch: the first device takes them again.
+    s.ingest("icu-span", "b2", &with_assets(vec![device(Some("02:00:00:00:00:0a"), &["10.9.1.1"], &["bed-7"], 1)])).await.expect("back");
+    let page = s.assets(&AssetQuery { search: Some("10.9.1.1".into()), ..AssetQuery::default() }).await.expect("search");
+    assert_eq!(page.items.iter().map(|x| x.id).collect::<Vec<_>>(), vec![a]);
+    let (_, _, b_ids, _) = s.asset(b).await.expect("b");
+    assert!(!b_ids.iter().any(|(k, _)| k == "ip" || k == "hostname"), "{b_ids:?}");
+    s.close().await;
+}
+
+/// Uploads that arrive together are committed together, and each gets its own outcome: a batch
+/// sent twice at once is merged once (the other is the duplicate), the same batch id from
+/// another sensor is another batch, and nothing is counted twice.
+async fn grouped_batches_keep_their_own_outcomes(s: Store) {
+    let r = report(DEVICES);
+    let (a, b, c, d) = tokio::join!(s.ingest("icu-span", "g1", &r), s.ingest("icu-span", "g1", &r), s.ingest("or-span", "g1", &r), s.ingest("er-span", "g2", &r));
+    let (a, b, c, d) = (a.expect("a"), b.expect("b"), c.expect("c"), d.expect("d"));
+    assert!(!a.duplicate && b.duplicate && !c.duplicate && !d.duplicate, "{a:?} {b:?} {c:?} {d:?}");
+    assert_eq!((a.assets_new as usize, a.findings_new as usize), (r.assets.len(), r.findings.len()));
+    assert_eq!((b.assets_new, b.assets_updated, b.findings_new, b.findings_seen), (0, 0, 0, 0));
+    for later in [&c, &d] {
+        assert_eq!((later.assets_new, later.assets_updated as usize, later.findings_new, later.findings_seen as usize), (0, r.assets.len(), 0, r.findings.len()));
+        assert_eq!(later.assets, a.assets);
+    }
+    let f = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings");
+    assert_eq!(f.total as usize, r.findings.len());
+    let once: u64 = r.findings.iter().map(|f| f.count).sum();
+    assert_eq!(f.items.iter().map(|x| x.occurrences).sum::<i64>(), i64::try_from(3 * once).expect("i64"));
+    // A resend after the group is still recognised.
+    assert!(s.ingest("or-span", "g1", &r).await.expect("resend").duplicate);
+    assert_eq!(s.assets(&AssetQuery::default()).await.expect("assets").total as usize, r.assets.len());
+    s.close().await;
+    assert!(s.ingest("or-span", "g3", &r).await.is_err(), "a closed store takes no batch");
+}
+
+/// A resolved finding seen by two sensors whose uploads are committed together is reopened
+/// once, by the first, with one event.
+async fn a_finding_reopened_inside_a_grouped_commit(s: Store) {
+    let r = only_kind(&report(DEVICES), "deprecated-tls");
+    s.ingest("icu-span", "b1", &r).await.expect("ingest");
+    let first = s.findings(&FindingQuery::default()).await.expect("findings").items[0].clone();
+    let id = first.id;
+    s.act(id, "user:ana", &Action::Resolve { note: None }).await.expect("resolve");
+    let (a, b) = tokio::join!(s.ingest("icu-span", "b2", &r), s.ingest("or-span", "b1", &r));
+    let (a, b) = (a.expect("a"), b.expect("b"));
+    assert_eq!((a.findings_reopened, a.findings_seen, b.findings_reopened, b.findings_seen), (1, 1, 0, 1));
+    let events: Vec<(String, String)> = s.finding_events(id).await.expect("events").into_iter().map(|e| (e.actor, e.action)).collect();
+    assert_eq!(events.iter().filter(|(_, a)| a == "reopened").collect::<Vec<_>>(), vec![&("sensor:icu-span".to_string(), "reopened".to_string())]);
+    let row = &s.findings(&FindingQuery::default()).await.expect("findings").items[0];
+    assert_eq!((row.status.as_str(), row.occurrences), ("open", 3 * first.occurrences));
+    s.close().await;
+}
+
+/// A report that only adds traffic leaves the stored document alone (its counters are the
+/// row's); one that says something new about the device replaces it.
+async fn documents_are_rewritten_only_when_they_say_something_new(s: Store) {
+    let one = device(Some("02:00:00:00:00:0c"), &["10.9.2.1"], &["pacs-1"], 10);
+    let out = s.ingest("icu-span", "b1", &with_assets(vec![one.clone()])).await.expect("ingest");
+    let id = out.assets[0];
+    let (_, doc1, _, _) = s.asset(id).await.expect("asset");
+    let mut more = one.clone();
+    more.packets = 99;
+    s.ingest("icu-span", "b2", &with_assets(vec![more.clone()])).await.expect("more traffic");
+    let (row, doc2, _, _) = s.asset(id).await.expect("asset");
+    assert_eq!(row.packets, 109);
+    assert_eq!(doc2, doc1, "the same device, the same document");
+    more.protocols.server.push("dicom".into());
+    s.ingest("icu-span", "b3", &with_assets(vec![more])).await.expect("new protocol");
+    let (_, doc3, _, _) = s.asset(id).await.expect("asset");
+    assert!(doc3["protocols"]["server"].as_array().expect("list").iter().any(|p| p == "dicom"), "{doc3}");
+    assert_eq!(doc3["packets"], 99);
+    s.close().await;
+}
+
+/// A device first seen behind a router (no MAC) is adopted by the MAC that then claims its
+/// address, in a later batch or in the same one; a second MAC claiming that address is another
+/// device, which takes the address.
+async fn a_mac_adopts_the_mac_less_asset_of_its_address(s: Store) {
+    let out = s.ingest("core-span", "r1", &with_assets(vec![device(None, &["10.9.3.1"], &[], 1)])).await.expect("routed");
+    let routed = out.assets[0];
+    let out = s.ingest("icu-span", "b1", &with_assets(vec![device(Some("02:00:00:00:00:21"), &["10.9.3.1"], &[], 1)])).await.expect("mac");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.clone()), (0, 1, vec![routed]));
+    let out = s.ingest("icu-span", "b2", &with_assets(vec![device(Some("02:00:00:00:00:22"), &["10.9.3.1"], &[], 1)])).await.expect("other mac");
+    assert_eq!(out.assets_new, 1);
+    let other = out.assets[0];
+    let (_, _, ids, _) = s.asset(routed).await.expect("routed");
+    assert!(ids.contains(&("mac".into(), "02:00:00:00:00:21".into())) && !ids.iter().any(|(k, _)| k == "ip"), "{ids:?}");
+    let (_, _, ids, _) = s.asset(other).await.expect("other");
+    assert!(ids.contains(&("ip".into(), "10.9.3.1".into())), "{ids:?}");
+    // In one batch: the MAC-less sighting first, then the MAC; then a second MAC, which the
+    // first one's adoption now keeps out.
+    let r = with_assets(vec![device(None, &["10.9.3.2"], &[], 1), device(Some("02:00:00:00:00:23"), &["10.9.3.2"], &[], 1), device(Some("02:00:00:00:00:24"), &["10.9.3.2"], &[], 1)]);
+    let out = s.ingest("icu-span", "b3", &r).await.expect("one batch");
+    assert_eq!((out.assets_new, out.assets_updated, out.assets.len()), (2, 1, 2));
     s.close().await;
 }
