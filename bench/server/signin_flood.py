@@ -10,7 +10,9 @@ then measures from the other core:
    of the same requests refused before any hash (a malformed body), so the difference is the
    password check itself;
 2. the administrator's requests (GET /healthz, GET /api/v1/assets with her session) while idle;
-3. the same requests, and the administrator's own sign-in, during floods of wrong passwords at
+3. the same requests, and the administrator's own sign-in twice a second (alternately from a
+   client holding the device cookie of an earlier good password, and from a new one), during
+   floods of wrong passwords at
    C concurrent attackers, each attempt from a new source address (127.a.b.c on loopback: a
    botnet, so the per-source throttle never trips and every attempt reaches the hashing gate),
    for unknown account names (password spraying: no account lockout either).
@@ -156,17 +158,31 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def attempt(srv, src, body):
+def attempt(srv, src, body, headers=None):
     """One sign-in attempt on a new connection from `src`: (status, seconds)."""
     t = time.perf_counter()
     c = srv.conn(src)
     try:
-        st, _, _ = request(c, "POST", "/api/v1/login", body)
+        st, _, _ = request(c, "POST", "/api/v1/login", body, headers)
     except (OSError, http.client.HTTPException):
         st = -1
     finally:
         c.close()
     return st, time.perf_counter() - t
+
+
+def device_cookie(srv, password):
+    """The administrator's device cookie (`__Host-ward_device`), from one good password."""
+    c = srv.conn("127.0.0.2")
+    c.request("POST", "/api/v1/login", body=json.dumps({"username": "admin", "password": password}).encode(), headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    cookies = [v.split(";", 1)[0] for v in r.msg.get_all("Set-Cookie") or []]
+    c.close()
+    found = [v for v in cookies if v.startswith("__Host-ward_device=")]
+    if r.status != 200 or not found:
+        sys.exit(f"bench: the administrator's sign-in answered {r.status} without a device cookie")
+    return found[0]
 
 
 def cost(srv, sources, n):
@@ -199,14 +215,18 @@ def probe_loop(srv, jar, stop, lat):
     c.close()
 
 
-def legit_loop(srv, password, stop, results):
+def legit_loop(srv, password, device, stop, results):
+    """The administrator signs in every second, from a browser that signed in before (its
+    device cookie) and, alternately, from one that never did: ("device" | "new", status, s)."""
+    known = True
     while not stop.is_set():
-        st, s = attempt(srv, "127.0.0.2", {"username": "admin", "password": password})
-        results.append((st, s))
-        stop.wait(1.0)
+        st, s = attempt(srv, "127.0.0.2", {"username": "admin", "password": password}, {"Cookie": device} if known else None)
+        results.append(("device" if known else "new", st, s))
+        known = not known
+        stop.wait(0.5)
 
 
-def flood(srv, jar, password, sources, attackers, seconds):
+def flood(srv, jar, password, device, sources, attackers, seconds):
     stop = threading.Event()
     probes = {"healthz": [], "assets": []}
     legit = []
@@ -219,7 +239,7 @@ def flood(srv, jar, password, sources, attackers, seconds):
             with lock:
                 attacks.append(r)
 
-    threads = [threading.Thread(target=probe_loop, args=(srv, jar, stop, probes)), threading.Thread(target=legit_loop, args=(srv, password, stop, legit))]
+    threads = [threading.Thread(target=probe_loop, args=(srv, jar, stop, probes)), threading.Thread(target=legit_loop, args=(srv, password, device, stop, legit))]
     threads += [threading.Thread(target=attacker) for _ in range(attackers)]
     cpu0, t0 = srv.cpu_s(), time.time()
     for t in threads:
@@ -244,10 +264,11 @@ def main():
     try:
         password = "bench-" + secrets.token_urlsafe(18)
         jar = first_admin(srv, password)
+        device = device_cookie(srv, password)
         sources = Counter()
         costs = cost(srv, sources, a.cost_runs)
-        idle = flood(srv, jar, password, sources, 0, min(a.seconds, 10))
-        floods = [(int(n), flood(srv, jar, password, sources, int(n), a.seconds)) for n in a.attackers.split(",")]
+        idle = flood(srv, jar, password, device, sources, 0, min(a.seconds, 10))
+        floods = [(int(n), flood(srv, jar, password, device, sources, int(n), a.seconds)) for n in a.attackers.split(",")]
         report(a, srv, costs, idle, floods)
     finally:
         srv.stop()
@@ -270,8 +291,8 @@ def report(a, srv, costs, idle, floods):
     print()
     print("### A password-guessing flood (each attempt from a new loopback address, unknown account names)")
     print()
-    print("| attackers | attempts/s answered | wrong password (401) | busy (429) | other | attacker latency p50 / p95 | server CPU | /healthz p50 / p95 / max | /api/v1/assets p50 / p95 / max | probe errors | admin sign-ins ok / refused 429 / other | server peak RSS | server threads |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| attackers | attempts/s answered | wrong password (401) | busy (429) | other | attacker latency p50 / p95 | server CPU | /healthz p50 / p95 / max | /api/v1/assets p50 / p95 / max | probe errors | admin sign-ins with device cookie: ok / 429 / other | admin sign-ins from a new browser: ok / 429 / other | server peak RSS | server threads |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, r in [(0, idle)] + floods:
         att = r["attacks"]
         el = r["elapsed"]
@@ -281,9 +302,11 @@ def report(a, srv, costs, idle, floods):
         al = [s for _, s in att]
         pr = {k: [s for st, s in v if st == 200] for k, v in r["probes"].items()}
         perr = sum(1 for v in r["probes"].values() for st, _ in v if st != 200)
-        lg = r["legit"]
-        ok = sum(1 for s, _ in lg if s == 200)
-        busy = sum(1 for s, _ in lg if s == 429)
+        def admin(kind):
+            lg = [st for k, st, _ in r["legit"] if k == kind]
+            ok = sum(1 for s in lg if s == 200)
+            busy = sum(1 for s in lg if s == 429)
+            return f"{ok} / {busy} / {len(lg) - ok - busy}"
         st = r["status"]
         row = [
             str(n) if n else "0 (idle)",
@@ -296,7 +319,8 @@ def report(a, srv, costs, idle, floods):
             f"{ms(pct(pr['healthz'], 50))} / {ms(pct(pr['healthz'], 95))} / {ms(max(pr['healthz'], default=float('nan')))} ms",
             f"{ms(pct(pr['assets'], 50))} / {ms(pct(pr['assets'], 95))} / {ms(max(pr['assets'], default=float('nan')))} ms",
             str(perr),
-            f"{ok} / {busy} / {len(lg) - ok - busy}",
+            admin("device"),
+            admin("new"),
             st.get("VmHWM", "?"),
             st.get("Threads", "?"),
         ]

@@ -44,7 +44,19 @@ pub struct Keys {
     /// CSRF tokens.
     pub csrf: CsrfKey,
     checks: [(&'static str, String); 2],
+    /// Signs device cookies ([`Keys::device_cookie`]); derived from the CSRF key under a label
+    /// of its own, so no new file to share between replicas.
+    device: aws_lc_rs::hmac::Key,
 }
+
+/// The device cookie: a browser or client that gave an account's correct password before
+/// carries it, and its later password checks for that account wait in a lane of their own
+/// ([`Throttles`]), which a guessing flood from elsewhere cannot fill (OWASP's "device cookies").
+/// It grants nothing else: the password and the second factor are still required.
+pub(crate) const DEVICE_COOKIE: &str = "__Host-ward_device";
+
+/// How long a device cookie is honoured, seconds (90 days).
+const DEVICE_COOKIE_AGE: i64 = 90 * 86_400;
 
 /// The check value of a key: hex HMAC-SHA256 under the key of a fixed label naming it. Equal
 /// keys give equal values; the value reveals nothing of the key and, its label being no CSRF
@@ -88,7 +100,32 @@ impl Keys {
         let csrf = key_file(&dir, "csrf.key")?;
         let unbound = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &seal).map_err(|_| crate::ServerError::Io("bad seal key".into()))?;
         let checks = [("seal.key", check_value(&seal, "seal.key")), ("csrf.key", check_value(&csrf, "csrf.key"))];
-        Ok(Keys { seal: aws_lc_rs::aead::LessSafeKey::new(unbound), csrf: CsrfKey::from_bytes(&csrf), checks })
+        let device_key = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &csrf), b"ward device cookie key v1");
+        let device = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, device_key.as_ref());
+        Ok(Keys { seal: aws_lc_rs::aead::LessSafeKey::new(unbound), csrf: CsrfKey::from_bytes(&csrf), checks, device })
+    }
+
+    /// The `Set-Cookie` value of a device cookie for account `user_id`, issued at `now` (Unix
+    /// seconds): `user.issued.hex(HMAC(user.issued))`. Secure, HttpOnly, SameSite=Strict, host-only.
+    pub(crate) fn device_cookie(&self, user_id: i64, now: i64) -> String {
+        let msg = format!("{user_id}.{now}");
+        let tag: String = aws_lc_rs::hmac::sign(&self.device, msg.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        format!("{DEVICE_COOKIE}={msg}.{tag}; Path=/; Max-Age={DEVICE_COOKIE_AGE}; Secure; HttpOnly; SameSite=Strict")
+    }
+
+    /// The account a request's device cookie was issued for, when it carries one this server's
+    /// key signed less than 90 days before `now`.
+    pub(crate) fn device_of(&self, headers: &HeaderMap, now: i64) -> Option<i64> {
+        let value = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|h| h.split(';')).filter_map(|p| p.trim().split_once('=')).find(|(n, _)| *n == DEVICE_COOKIE)?.1;
+        let (msg, tag) = value.rsplit_once('.')?;
+        let (user, issued) = msg.split_once('.')?;
+        let (user, issued) = (user.parse::<i64>().ok()?, issued.parse::<i64>().ok()?);
+        if tag.len() != 64 || !(0..=DEVICE_COOKIE_AGE).contains(&(now - issued)) {
+            return None;
+        }
+        let tag: Vec<u8> = (0..32).map(|i| u8::from_str_radix(tag.get(2 * i..2 * i + 2)?, 16).ok()).collect::<Option<_>>()?;
+        aws_lc_rs::hmac::verify(&self.device, msg.as_bytes(), &tag).ok()?;
+        Some(user)
     }
 
     /// Each key file's name under `DATA/keys/` and its check value, for the store to compare
@@ -131,12 +168,15 @@ impl Keys {
 pub struct Throttles {
     sources: std::sync::Mutex<SourceThrottles>,
     hashing: HashGate,
+    /// Password checks of an account from a device that signed in to it before (its
+    /// [`DEVICE_COOKIE`]): one at a time, 16 waiting, apart from everyone else's queue.
+    known_devices: HashGate,
 }
 
 impl Default for Throttles {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        Throttles { sources: std::sync::Mutex::new(SourceThrottles::new(SourceThrottles::DEFAULT_CAPACITY)), hashing: HashGate::new(cores, HashGate::MAX_WAITING) }
+        Throttles { sources: std::sync::Mutex::new(SourceThrottles::new(SourceThrottles::DEFAULT_CAPACITY)), hashing: HashGate::new(cores, HashGate::MAX_WAITING), known_devices: HashGate::new(1, 16) }
     }
 }
 
@@ -184,7 +224,11 @@ impl HashGate {
 
 /// Argon2id work through the server's [`HashGate`]; refused with 429 when the queue is full.
 pub(crate) async fn hashing<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Refusal> {
-    app.throttles.hashing.run(f).await.ok_or(Refusal::Problem(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "the server is busy checking passwords: try again in a moment".into()))
+    gated(&app.throttles.hashing, f).await
+}
+
+async fn gated<T: Send + 'static>(gate: &HashGate, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Refusal> {
+    gate.run(f).await.ok_or(Refusal::Problem(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "the server is busy checking passwords: try again in a moment".into()))
 }
 
 /// Who is asking, once authenticated.
@@ -508,8 +552,11 @@ pub(crate) enum NextStep {
 }
 
 /// The password step: throttles per source and account, the same time and message for an
-/// unknown user, and on success a session at stage `password`.
-pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, password: &str) -> Result<(SessionToken, NextStep), Refusal> {
+/// unknown user, and on success a session at stage `password` and a device cookie (the
+/// `Set-Cookie` value) for the next sign-ins. `device` is the account the request's device
+/// cookie names ([`Keys::device_of`]): its check waits in the known devices' lane when it names
+/// this account.
+pub(crate) async fn password_step(app: &App, peer: SocketAddr, device: Option<i64>, username: &str, password: &str) -> Result<(SessionToken, NextStep, String), Refusal> {
     let source = peer.ip().to_string();
     let now = now_s();
     {
@@ -529,7 +576,8 @@ pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, p
                 return Err(Refusal::LoginFailed);
             }
             let (pw, phc) = (password.to_string(), u.password_hash.clone());
-            let ok = hashing(app, move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await?;
+            let gate = if device == Some(u.id) { &app.throttles.known_devices } else { &app.throttles.hashing };
+            let ok = gated(gate, move || ward_auth::password::verify(&pw, &phc).unwrap_or(false)).await?;
             (ok, Some(u))
         }
         // Unknown or disabled: spend the same time, say the same thing.
@@ -561,16 +609,17 @@ pub(crate) async fn password_step(app: &App, peer: SocketAddr, username: &str, p
     }
     app.audit(ActorKind::User, &user.username, "auth.password", &format!("user:{}", user.id), Outcome::Success, &source, None);
     let next = if user.totp_enrolled { NextStep::Totp } else { NextStep::Enrol };
-    Ok((start_session(app, user.id, &source).await?, next))
+    Ok((start_session(app, user.id, &source).await?, next, app.keys.device_cookie(user.id, now)))
 }
 
 /// `POST /api/v1/login`: the password. Answers `{"next": "totp"}` or `{"next": "enrol"}`
 /// with a session cookie that can do nothing but the second step.
-pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, crate::Body(b): crate::Body<LoginBody>) -> Response {
-    match password_step(&app, peer, &b.username, &b.password).await {
-        Ok((token, next)) => {
+pub(crate) async fn login(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, crate::Body(b): crate::Body<LoginBody>) -> Response {
+    let device = app.keys.device_of(&headers, now_s());
+    match password_step(&app, peer, device, &b.username, &b.password).await {
+        Ok((token, next, device_cookie)) => {
             let next = if next == NextStep::Totp { "totp" } else { "enrol" };
-            with_cookie(json(StatusCode::OK, serde_json::json!({ "next": next })), &ward_auth::session::session_cookie(&token))
+            with_cookie(with_cookie(json(StatusCode::OK, serde_json::json!({ "next": next })), &ward_auth::session::session_cookie(&token)), &device_cookie)
         }
         Err(r) => r.into_problem(),
     }
@@ -917,5 +966,48 @@ mod gate_tests {
         tx.send(()).expect("release");
         assert_eq!(busy.await.expect("joined"), Some(true));
         assert_eq!(gate.run(|| 8).await, Some(8), "the dropped waiters left no place taken");
+    }
+}
+
+#[cfg(test)]
+mod device_cookie_tests {
+    use super::{DEVICE_COOKIE, Keys};
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn sent(set_cookie: &str, extra: &str) -> HeaderMap {
+        let pair = set_cookie.split(';').next().unwrap_or_default();
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(&format!("a=b; {pair}{extra}")).unwrap_or(HeaderValue::from_static("")));
+        h
+    }
+
+    /// A device cookie names the account it was issued for while it is younger than 90 days and
+    /// signed by this deployment's key; a changed account, time or tag, another deployment's
+    /// cookie, an expired one or none at all names no account.
+    #[test]
+    fn a_device_cookie_names_its_account_only_when_genuine_and_fresh() {
+        let dir = std::env::temp_dir().join(format!("ward-device-cookie-{}", std::process::id()));
+        let other_dir = dir.join("other");
+        let keys = Keys::load(&dir).expect("keys");
+        let other = Keys::load(&other_dir).expect("other keys");
+        let now = 1_800_000_000;
+        let c = keys.device_cookie(7, now);
+        assert!(c.starts_with(&format!("{DEVICE_COOKIE}=7.{now}.")) && c.contains("Secure") && c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+        assert_eq!(keys.device_of(&sent(&c, ""), now + 60), Some(7));
+        assert_eq!(keys.device_of(&sent(&c, "; z=1"), now + 89 * 86_400), Some(7), "among other cookies, within 90 days");
+        assert_eq!(keys.device_of(&sent(&c, ""), now + 91 * 86_400), None, "expired");
+        assert_eq!(keys.device_of(&sent(&c, ""), now - 10), None, "issued in the future");
+        assert_eq!(other.device_of(&sent(&c, ""), now), None, "another deployment's key");
+        assert_eq!(keys.device_of(&sent(&c.replacen("=7.", "=8.", 1), ""), now), None, "another account");
+        assert_eq!(keys.device_of(&sent(&c.replacen(&format!(".{now}."), &format!(".{}.", now + 1), 1), ""), now), None, "another time");
+        let pair = c.split(';').next().unwrap_or_default().to_string();
+        let last = pair.chars().last().unwrap_or('0');
+        let flipped = format!("{}{}", &pair[..pair.len() - 1], if last == '0' { '1' } else { '0' });
+        assert_eq!(keys.device_of(&sent(&flipped, ""), now), None, "a changed tag");
+        for junk in ["", "x", "7.1.zz", "7..", &format!("{DEVICE_COOKIE}=7.{now}.")] {
+            assert_eq!(keys.device_of(&sent(junk, ""), now), None, "{junk}");
+        }
+        assert_eq!(keys.device_of(&HeaderMap::new(), now), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

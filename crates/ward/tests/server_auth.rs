@@ -214,6 +214,10 @@ fn accounts_mfa_roles_and_audit(name: &str, args: &[&str]) {
     let ajar = dir.join("auditor.jar");
     let (st, body) = s.curl(&ajar, "POST", "/api/v1/login", &[], Some(&format!(r#"{{"username":"ann.auditor","password":"{AUDITOR_PW}"}}"#)));
     assert_eq!((st, json(&body)["next"].as_str()), (200, Some("enrol")));
+    // A good password leaves a device cookie (the lane of known devices at the hashing gate);
+    // the wrong one above left none.
+    let cookies = |j: &Path| std::fs::read_to_string(j).unwrap_or_default();
+    assert!(cookies(&ajar).contains("__Host-ward_device") && !cookies(&anon).contains("__Host-ward_device"), "{}", cookies(&ajar));
     let (_, acsrf, _, _) = enrol(&s, &ajar);
     assert_eq!(s.curl(&ajar, "GET", "/api/v1/findings", &[], None).0, 200);
     let resolve = format!("/api/v1/findings/{fid}/resolve");

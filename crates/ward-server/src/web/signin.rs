@@ -50,9 +50,10 @@ pub(crate) async fn login_submit(State(app): State<Arc<App>>, ConnectInfo(peer):
     if !same_origin(&app, &headers) {
         return message(StatusCode::FORBIDDEN, "Forbidden", None, "This form did not come from Ward.");
     }
-    match auth::password_step(&app, peer, &f.username, &f.password).await {
-        Ok((token, NextStep::Totp)) => cookie_redirect("/login/totp", &token),
-        Ok((token, NextStep::Enrol)) => cookie_redirect("/login/enrol", &token),
+    let device = app.keys.device_of(&headers, auth::now_s());
+    match auth::password_step(&app, peer, device, &f.username, &f.password).await {
+        Ok((token, NextStep::Totp, device_cookie)) => auth::with_cookie(cookie_redirect("/login/totp", &token), &device_cookie),
+        Ok((token, NextStep::Enrol, device_cookie)) => auth::with_cookie(cookie_redirect("/login/enrol", &token), &device_cookie),
         Err(Refusal::LoginFailed) => page(StatusCode::UNAUTHORIZED, "Sign in", None, &login_form(Some(ward_auth::GENERIC_LOGIN_ERROR))),
         Err(r) => refused(r, None, "/"),
     }
