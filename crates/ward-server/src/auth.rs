@@ -120,7 +120,7 @@ impl Keys {
         let (msg, tag) = value.rsplit_once('.')?;
         let (user, issued) = msg.split_once('.')?;
         let (user, issued) = (user.parse::<i64>().ok()?, issued.parse::<i64>().ok()?);
-        if tag.len() != 64 || !(0..=DEVICE_COOKIE_AGE).contains(&(now - issued)) {
+        if tag.len() != 64 || !now.checked_sub(issued).is_some_and(|age| (0..=DEVICE_COOKIE_AGE).contains(&age)) {
             return None;
         }
         let tag: Vec<u8> = (0..32).map(|i| u8::from_str_radix(tag.get(2 * i..2 * i + 2)?, 16).ok()).collect::<Option<_>>()?;
@@ -1004,7 +1004,8 @@ mod device_cookie_tests {
         let last = pair.chars().last().unwrap_or('0');
         let flipped = format!("{}{}", &pair[..pair.len() - 1], if last == '0' { '1' } else { '0' });
         assert_eq!(keys.device_of(&sent(&flipped, ""), now), None, "a changed tag");
-        for junk in ["", "x", "7.1.zz", "7..", &format!("{DEVICE_COOKIE}=7.{now}.")] {
+        let tag = "0".repeat(64);
+        for junk in ["", "x", "7.1.zz", "7..", &format!("{DEVICE_COOKIE}=7.{now}."), &format!("{DEVICE_COOKIE}=7.{}.{tag}", i64::MIN), &format!("{DEVICE_COOKIE}=7.{}.{tag}", i64::MAX), &format!("{DEVICE_COOKIE}=7.{now}.{}", "é".repeat(32))] {
             assert_eq!(keys.device_of(&sent(junk, ""), now), None, "{junk}");
         }
         assert_eq!(keys.device_of(&HeaderMap::new(), now), None);
