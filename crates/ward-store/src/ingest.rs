@@ -17,14 +17,32 @@
 //! grouped transaction fail, each of its batches is retried in a transaction of its own, so one
 //! bad batch fails alone. A caller that goes away after queueing its batch does not cancel it: it
 //! is committed, and a resend is recognised.
+//!
+//! Bursts (SQLite). Each sighting moves a device's last_seen, packets and bytes, a finding's
+//! last_seen and occurrences (columns in up to seven sort indexes) and each named identifier's
+//! last_seen. When a group's sightings, with those already waiting, concern more than
+//! [`IngestTuning::inline_fold`] devices, findings and identifiers, the writer keeps these
+//! changes summed in memory and appends the group's share to `ingest_journal` in the group's
+//! transaction (durable before the acknowledgement); it folds the sums into the tables in one
+//! transaction (emptying the journal) when the uploads pause, at the latest
+//! [`IngestTuning::fold_interval`] after the first, when the store closes, and, after a crash, when
+//! it opens. Lists sorted by these columns trail a burst by at most that interval; smaller
+//! uploads are folded in their own transaction. The writer also keeps every identifier in memory
+//! (owner, times, rowid): only ingest writes them, and a counter in `ingest_state`, bumped by each
+//! of its transactions, tells it when another writer did and it must read them again.
+//! PostgreSQL, where replicas write side by side, folds every group at once and reads the
+//! identifiers from the database.
 
 use crate::{Backend, Result, Store, StoreError, now, ns};
 use sqlx::any::AnyRow;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection, Executor, Row};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use ward_model::Severity;
 use ward_model::report::{AnalyzeReport, Asset, Finding};
@@ -215,9 +233,11 @@ pub(crate) struct Job {
     reply: oneshot::Sender<Result<IngestOutcome>>,
 }
 
-/// What the writer is asked: a batch, or to close its connection and stop (`Store::close`).
+/// What the writer is asked: a batch; to fold the deferred counters now (`Store::flush`); or to
+/// fold them, close its connection and stop (`Store::close`).
 pub(crate) enum Msg {
     Batch(Job),
+    Flush(oneshot::Sender<Result<()>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -228,18 +248,61 @@ pub(crate) type Queue = mpsc::UnboundedSender<Msg>;
 /// (bounds the latency of the first batch of a group and the transaction's size).
 const GROUP_WEIGHT: usize = 40_000;
 
+/// Most devices, findings and identifiers whose counters wait in memory: more are folded at once
+/// (bounds the writer's memory whatever the traffic).
+const MAX_PENDING: usize = 2_000_000;
+
+/// When the SQLite writer defers the per-sighting counters and times of a burst (migration 0012,
+/// `ingest_journal`) and when it folds them into the tables the lists read.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestTuning {
+    /// A group whose counters, with those already waiting, concern at most this many devices,
+    /// findings and identifiers is folded in its own transaction: the lists are exact as soon as
+    /// the upload is acknowledged. Only bigger ones (a burst) are deferred.
+    pub inline_fold: usize,
+    /// Deferred counters are folded at the latest this long after the first of them...
+    pub fold_interval: Duration,
+    /// ...or as soon as no upload has arrived for this long.
+    pub idle: Duration,
+}
+
+impl Default for IngestTuning {
+    fn default() -> IngestTuning {
+        IngestTuning { inline_fold: 5_000, fold_interval: Duration::from_secs(10), idle: Duration::from_millis(200) }
+    }
+}
+
 /// Start the writer of the database at `opts`; it ends when the last handle to its queue is
 /// dropped. It keeps a connection of its own (SQLite: whose page cache stays warm from one
 /// transaction to the next, which a pool's connections taking turns would not), replaced after
 /// any error.
-pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
+pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend, tuning: IngestTuning) -> Queue {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     tokio::spawn(async move {
-        let mut conn: Option<AnyConnection> = None;
+        let mut w = Writer { opts, backend, tuning, conn: None, pending: Pending::default(), since: None, cache: None };
         let mut closing = None;
-        while let Some(msg) = rx.recv().await {
+        loop {
+            // With counters waiting, wake up to fold them when the uploads pause or their time is up.
+            let msg = match w.since {
+                None => rx.recv().await,
+                Some(since) => {
+                    let wait = w.tuning.idle.min(w.tuning.fold_interval.saturating_sub(since.elapsed()));
+                    match tokio::time::timeout(wait, rx.recv()).await {
+                        Ok(m) => m,
+                        Err(_) => {
+                            let _ = w.fold_now().await;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Some(msg) = msg else { break };
             let first = match msg {
                 Msg::Batch(job) => job,
+                Msg::Flush(ack) => {
+                    let _ = ack.send(w.fold_now().await);
+                    continue;
+                }
                 Msg::Close(ack) => {
                     closing = Some(ack);
                     break;
@@ -253,6 +316,14 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
                         weight += next.batch.weight();
                         group.push(next);
                     }
+                    Ok(Msg::Flush(ack)) => {
+                        // After this group, which it may not overtake.
+                        let done = w.merge(&group.iter().map(|j| &j.batch).collect::<Vec<_>>()).await;
+                        answer(group, done, &mut w).await;
+                        group = Vec::new();
+                        let _ = ack.send(w.fold_now().await);
+                        break;
+                    }
                     Ok(Msg::Close(ack)) => {
                         closing = Some(ack);
                         break;
@@ -260,25 +331,9 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
                     Err(_) => break,
                 }
             }
-            let batches: Vec<&Prepared> = group.iter().map(|j| &j.batch).collect();
-            match merge_on(&mut conn, &opts, backend, &batches).await {
-                Ok(outcomes) => {
-                    for (job, out) in group.into_iter().zip(outcomes) {
-                        let _ = job.reply.send(Ok(out));
-                    }
-                }
-                Err(e) if group.len() == 1 => {
-                    if let Some(job) = group.pop() {
-                        let _ = job.reply.send(Err(e));
-                    }
-                }
-                // One batch may be the cause: each alone, in a transaction of its own.
-                Err(_) => {
-                    for job in group {
-                        let out = merge_on(&mut conn, &opts, backend, &[&job.batch]).await.map(|mut o| o.remove(0));
-                        let _ = job.reply.send(out);
-                    }
-                }
+            if !group.is_empty() {
+                let done = w.merge(&group.iter().map(|j| &j.batch).collect::<Vec<_>>()).await;
+                answer(group, done, &mut w).await;
             }
             if closing.is_some() {
                 break;
@@ -286,7 +341,8 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
         }
         // Batches queued after a close are answered with an error (their reply dropped).
         rx.close();
-        if let Some(c) = conn {
+        let _ = w.fold_now().await;
+        if let Some(c) = w.conn.take() {
             let _ = c.close().await;
         }
         if let Some(ack) = closing {
@@ -296,23 +352,177 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend) -> Queue {
     tx
 }
 
-/// Merge on the writer's connection, connecting first if needed; drop it after an error.
-async fn merge_on(conn: &mut Option<AnyConnection>, opts: &AnyConnectOptions, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
-    let mut c = match conn.take() {
-        Some(c) => c,
-        None => {
-            let mut c = AnyConnection::connect_with(opts).await?;
-            if backend == Backend::Sqlite {
-                c.execute(crate::SQLITE_PRAGMAS).await?;
+/// Answer each batch of a group with its outcome; if the grouped transaction failed, one batch
+/// may be the cause: each is retried alone, in a transaction of its own.
+async fn answer(mut group: Vec<Job>, done: Result<Vec<IngestOutcome>>, w: &mut Writer) {
+    match done {
+        Ok(outcomes) => {
+            for (job, out) in group.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(out));
             }
-            c
         }
-    };
-    let out = merge_group(&mut c, backend, batches).await;
-    if out.is_ok() {
-        *conn = Some(c);
+        Err(e) if group.len() == 1 => {
+            if let Some(job) = group.pop() {
+                let _ = job.reply.send(Err(e));
+            }
+        }
+        Err(_) => {
+            for job in group {
+                let out = w.merge(&[&job.batch]).await.map(|mut o| o.remove(0));
+                let _ = job.reply.send(out);
+            }
+        }
     }
-    out
+}
+
+/// The writer's state between transactions.
+struct Writer {
+    opts: AnyConnectOptions,
+    backend: Backend,
+    tuning: IngestTuning,
+    conn: Option<AnyConnection>,
+    /// Counters and times committed to `ingest_journal` and not yet folded.
+    pending: Pending,
+    /// When the oldest of them was committed.
+    since: Option<Instant>,
+    /// SQLite: every stored identifier, as of the writer's last transaction.
+    cache: Option<IdentCache>,
+}
+
+impl Writer {
+    /// The writer's connection, connecting first if needed.
+    async fn connection(&mut self) -> Result<AnyConnection> {
+        match self.conn.take() {
+            Some(c) => Ok(c),
+            None => {
+                let mut c = AnyConnection::connect_with(&self.opts).await?;
+                if self.backend == Backend::Sqlite {
+                    c.execute(crate::SQLITE_PRAGMAS).await?;
+                }
+                Ok(c)
+            }
+        }
+    }
+
+    /// Merge `batches` in one transaction. After an error the connection and the identifier
+    /// cache are dropped (the next transaction starts afresh); what was deferred before stays
+    /// deferred (its journal rows are untouched).
+    async fn merge(&mut self, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
+        let mut c = self.connection().await?;
+        let mut cache = self.cache.take();
+        let mut group = Pending::default();
+        let out = merge_on(&mut c, self.backend, self.tuning, (&self.pending, self.since), batches, &mut cache, &mut group).await;
+        if let Ok((_, folded)) = &out {
+            self.conn = Some(c);
+            self.cache = cache;
+            if *folded {
+                self.pending = Pending::default();
+                self.since = None;
+            } else if !group.is_empty() {
+                self.pending.add(&group);
+                self.since.get_or_insert_with(Instant::now);
+            }
+        }
+        out.map(|(o, _)| o)
+    }
+
+
+
+    /// Fold every deferred counter now, in a transaction of its own.
+    async fn fold_now(&mut self) -> Result<()> {
+        if self.since.is_none() {
+            return Ok(());
+        }
+        let mut c = self.connection().await?;
+        let mut cache = self.cache.take();
+        let out = async {
+            let mut tx = c.begin().await?;
+            let epoch = bump_epoch(&mut tx).await?;
+            if self.backend == Backend::Sqlite {
+                IdentCache::refresh(&mut tx, &mut cache, epoch, true).await?;
+            }
+            fold_into(&mut tx, self.backend, &self.pending, cache.as_ref()).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        match out {
+            Ok(()) => {
+                self.conn = Some(c);
+                self.cache = cache;
+                self.pending = Pending::default();
+                self.since = None;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Merge `batches` in one transaction on `c`, their counters into `group`; fold them with those
+/// already `waiting` when that is due. Returns the outcomes, and whether every deferred counter
+/// was folded.
+async fn merge_on(c: &mut AnyConnection, backend: Backend, tuning: IngestTuning, waiting: (&Pending, Option<Instant>), batches: &[&Prepared], cache: &mut Option<IdentCache>, group: &mut Pending) -> Result<(Vec<IngestOutcome>, bool)> {
+    let (pending, since) = waiting;
+    let mut tx = c.begin().await?;
+    // A write first: on SQLite the transaction holds the write lock from here on (the ids
+    // reserved below stay free, and no read snapshot has to be upgraded).
+    let epoch = bump_epoch(&mut tx).await?;
+    if backend == Backend::Sqlite {
+        IdentCache::refresh(&mut tx, cache, epoch, false).await?;
+    }
+    let mut accepted: HashSet<(i64, &str)> = HashSet::new();
+    let mut outs = Vec::with_capacity(batches.len());
+    for b in batches {
+        outs.push(merge_batch(&mut tx, backend, b, &mut accepted, cache.as_mut(), group).await?);
+    }
+    let waiting = pending.len() + group.len();
+    let fold = backend == Backend::Postgres
+        || waiting <= tuning.inline_fold
+        || waiting >= MAX_PENDING
+        || since.is_some_and(|s| s.elapsed() >= tuning.fold_interval);
+    if fold {
+        if !pending.is_empty() || !group.is_empty() {
+            if backend == Backend::Sqlite {
+                IdentCache::refresh(&mut tx, cache, epoch, true).await?;
+            }
+            let mut all = pending.clone();
+            all.add(group);
+            fold_into(&mut tx, backend, &all, cache.as_ref()).await?;
+        }
+    } else if !group.is_empty() {
+        sqlx::query("INSERT INTO ingest_journal (deltas) VALUES ($1)").bind(group.json()?).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok((outs, fold))
+}
+
+/// Count one more writer transaction; the first write of each.
+async fn bump_epoch(tx: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query("UPDATE ingest_state SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch").fetch_one(&mut *tx).await?.try_get(0)?)
+}
+
+/// Fold what an earlier run of the writer deferred and did not fold (it stopped without closing
+/// the store: a crash, a kill): called by `Store::open` before anything reads the store.
+pub(crate) async fn recover(pool: &sqlx::AnyPool, backend: Backend) -> Result<()> {
+    if backend != Backend::Sqlite {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    bump_epoch(&mut tx).await?;
+    let rows = sqlx::query("SELECT deltas FROM ingest_journal ORDER BY id").fetch_all(&mut *tx).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut all = Pending::default();
+    for r in rows {
+        let text: String = r.try_get(0)?;
+        let d: Deltas = serde_json::from_str(&text)?;
+        all.add_deltas(&d);
+    }
+    fold_into(&mut tx, backend, &all, None).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 impl Store {
@@ -324,24 +534,294 @@ impl Store {
         self.queue().send(Msg::Batch(Job { batch, reply })).map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?
     }
-}
 
-/// Merge `batches` in order in one transaction.
-async fn merge_group(conn: &mut AnyConnection, backend: Backend, batches: &[&Prepared]) -> Result<Vec<IngestOutcome>> {
-    let mut tx = conn.begin().await?;
-    let mut accepted: HashSet<(i64, &str)> = HashSet::new();
-    let mut outs = Vec::with_capacity(batches.len());
-    for b in batches {
-        outs.push(merge_batch(&mut tx, backend, b, &mut accepted).await?);
+    /// Fold the counters and times a burst of uploads left deferred into the tables the lists
+    /// read (the writer does so by itself within [`IngestTuning::fold_interval`]). Returns once
+    /// they are committed.
+    pub async fn flush(&self) -> Result<()> {
+        let (ack, done) = oneshot::channel();
+        self.queue().send(Msg::Flush(ack)).map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?;
+        done.await.map_err(|_| StoreError::Invalid("the store's writer has stopped".into()))?
     }
-    tx.commit().await?;
-    Ok(outs)
 }
 
-async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepared, accepted: &mut HashSet<(i64, &'b str)>) -> Result<IngestOutcome> {
+// ---------------------------------------------------------------------------------------------
+// Deferred counters.
+
+/// One group's counters and times, as journalled (migration 0012).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Deltas<'a> {
+    /// Asset id, first seen, last seen, packets, bytes.
+    a: Vec<(i64, i64, i64, i64, i64)>,
+    /// Finding id, first seen, last seen, occurrences.
+    f: Vec<(i64, i64, i64, i64)>,
+    /// Identifier kind, value, last seen.
+    #[serde(borrow)]
+    i: Vec<(Cow<'a, str>, Cow<'a, str>, i64)>,
+}
+
+/// Counters and times summed per asset, finding and identifier: earliest first seen, latest last
+/// seen, sums of the amounts.
+#[derive(Debug, Default, Clone)]
+struct Pending {
+    assets: HashMap<i64, (i64, i64, i64, i64)>,
+    findings: HashMap<i64, (i64, i64, i64)>,
+    idents: HashMap<&'static str, HashMap<String, i64>>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.assets.len() + self.findings.len() + self.idents.values().map(HashMap::len).sum::<usize>()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn asset(&mut self, id: i64, first: i64, last: i64, packets: i64, bytes: i64) {
+        let e = self.assets.entry(id).or_insert((i64::MAX, i64::MIN, 0, 0));
+        *e = (e.0.min(first), e.1.max(last), e.2.saturating_add(packets), e.3.saturating_add(bytes));
+    }
+
+    fn finding(&mut self, id: i64, first: i64, last: i64, occurrences: i64) {
+        let e = self.findings.entry(id).or_insert((i64::MAX, i64::MIN, 0));
+        *e = (e.0.min(first), e.1.max(last), e.2.saturating_add(occurrences));
+    }
+
+    fn ident(&mut self, kind: &'static str, value: &str, last: i64) {
+        let m = self.idents.entry(kind).or_default();
+        match m.get_mut(value) {
+            Some(l) => *l = (*l).max(last),
+            None => {
+                m.insert(value.to_string(), last);
+            }
+        }
+    }
+
+    fn add(&mut self, o: &Pending) {
+        for (id, (f, l, p, b)) in &o.assets {
+            self.asset(*id, *f, *l, *p, *b);
+        }
+        for (id, (f, l, n)) in &o.findings {
+            self.finding(*id, *f, *l, *n);
+        }
+        for (k, m) in &o.idents {
+            for (v, l) in m {
+                self.ident(k, v, *l);
+            }
+        }
+    }
+
+    fn add_deltas(&mut self, d: &Deltas) {
+        for (id, f, l, p, b) in &d.a {
+            self.asset(*id, *f, *l, *p, *b);
+        }
+        for (id, f, l, n) in &d.f {
+            self.finding(*id, *f, *l, *n);
+        }
+        for (k, v, l) in &d.i {
+            if let Some(k) = ident_kind(k) {
+                self.ident(k, v, *l);
+            }
+        }
+    }
+
+    /// As journalled.
+    fn json(&self) -> Result<String> {
+        let d = Deltas {
+            a: self.assets.iter().map(|(id, (f, l, p, b))| (*id, *f, *l, *p, *b)).collect(),
+            f: self.findings.iter().map(|(id, (f, l, n))| (*id, *f, *l, *n)).collect(),
+            i: self.idents.iter().flat_map(|(k, m)| m.iter().map(|(v, l)| (Cow::Borrowed(*k), Cow::Borrowed(v.as_str()), *l))).collect(),
+        };
+        Ok(serde_json::to_string(&d)?)
+    }
+}
+
+/// Write `p` into assets, findings and asset_identifiers and empty the journal, in the caller's
+/// transaction.
+async fn fold_into(tx: &mut AnyConnection, backend: Backend, p: &Pending, cache: Option<&IdentCache>) -> Result<()> {
+    fold_counters(tx, backend, p, cache).await?;
+    if backend == Backend::Sqlite {
+        sqlx::query("DELETE FROM ingest_journal").execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Add `p` to the rows of assets, findings and asset_identifiers, each in key order (the tables'
+/// pages in order).
+async fn fold_counters(tx: &mut AnyConnection, backend: Backend, p: &Pending, cache: Option<&IdentCache>) -> Result<()> {
     let t = now();
-    // A write first: on SQLite the transaction holds the write lock from here on (the ids
-    // reserved below stay free, and no read snapshot has to be upgraded).
+    let mut assets: Vec<_> = p.assets.iter().collect();
+    assets.sort_unstable_by_key(|(id, _)| **id);
+    let rows = assets.into_iter().map(|(id, (f, l, pk, b))| vec![V::I(*id), V::I(*f), V::I(*l), V::I(*pk), V::I(*b)]).collect();
+    update_rows(
+        tx,
+        backend,
+        "id, f, l, p, b",
+        "assets",
+        &format!(
+            "first_seen = CASE WHEN assets.first_seen < v.f THEN assets.first_seen ELSE v.f END, \
+             last_seen = CASE WHEN assets.last_seen > v.l THEN assets.last_seen ELSE v.l END, \
+             packets = assets.packets + v.p, bytes = assets.bytes + v.b, updated_at = {t}"
+        ),
+        "assets.id = v.id",
+        rows,
+    )
+    .await?;
+    let mut findings: Vec<_> = p.findings.iter().collect();
+    findings.sort_unstable_by_key(|(id, _)| **id);
+    let rows = findings.into_iter().map(|(id, (f, l, n))| vec![V::I(*id), V::I(*f), V::I(*l), V::I(*n)]).collect();
+    update_rows(
+        tx,
+        backend,
+        "id, f, l, n",
+        "findings",
+        &format!(
+            "last_seen = CASE WHEN findings.last_seen > v.l THEN findings.last_seen ELSE v.l END, \
+             first_seen = CASE WHEN findings.first_seen < v.f THEN findings.first_seen ELSE v.f END, \
+             occurrences = findings.occurrences + v.n, updated_at = {t}"
+        ),
+        "findings.id = v.id",
+        rows,
+    )
+    .await?;
+    // By rowid where the writer's memory knows it (a lookup in the table alone, the row then
+    // checked to be that identifier's: a rowid is not forever), else by kind and value (through
+    // the primary key's index first).
+    let (mut by_rowid, mut by_value) = (Vec::new(), Vec::new());
+    for (k, m) in &p.idents {
+        for (v, l) in m {
+            match cache.and_then(|c| c.rowid(k, v)) {
+                Some(r) => by_rowid.push((r, *k, v, *l)),
+                None => by_value.push((*k, v, *l)),
+            }
+        }
+    }
+    by_rowid.sort_unstable();
+    let rows = by_rowid.into_iter().map(|(r, k, v, l)| vec![V::I(r), V::T(k.to_string()), V::T(v.clone()), V::I(l)]).collect();
+    update_rows(
+        tx,
+        backend,
+        "id, k, val, l",
+        "asset_identifiers",
+        "last_seen = CASE WHEN asset_identifiers.last_seen > v.l THEN asset_identifiers.last_seen ELSE v.l END",
+        "asset_identifiers.rowid = v.id AND asset_identifiers.kind = v.k AND asset_identifiers.value = v.val",
+        rows,
+    )
+    .await?;
+    by_value.sort_unstable();
+    let rows = by_value.into_iter().map(|(k, v, l)| vec![V::T(k.to_string()), V::T(v.clone()), V::I(l)]).collect();
+    update_rows(
+        tx,
+        backend,
+        "k, val, l",
+        "asset_identifiers",
+        "last_seen = CASE WHEN asset_identifiers.last_seen > v.l THEN asset_identifiers.last_seen ELSE v.l END",
+        "asset_identifiers.kind = v.k AND asset_identifiers.value = v.val",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The identifiers, in the SQLite writer's memory.
+
+/// An identifier's owner, first and last seen.
+type Owned = (i64, i64, i64);
+
+/// Every stored identifier by kind and value, and how many MACs each asset has, as of the
+/// transaction numbered `epoch` (`ingest_state`). Only ingest writes identifiers; the writer
+/// trusts this while the count is the one it left, and reads them all again otherwise.
+struct IdentCache {
+    epoch: i64,
+    /// With each identifier's rowid (0 for one written since the last load), by which the fold
+    /// updates it.
+    idents: HashMap<&'static str, HashMap<String, (Owned, i64)>>,
+    /// How many rowids are 0.
+    unknown: usize,
+    macs: HashMap<i64, i64>,
+}
+
+/// Identifiers written since the cache was loaded (whose rowids it does not know) beyond which a
+/// fold reads them all again: after the first reports of a new deployment, say.
+const RELOAD_UNKNOWN: usize = 10_000;
+
+impl IdentCache {
+    /// Make `cache` that of the writer's transaction numbered `epoch`: read again if it is
+    /// missing, if another writer's transaction came in between, or, before a fold (`folding`),
+    /// if it lacks too many rowids.
+    async fn refresh(tx: &mut AnyConnection, cache: &mut Option<IdentCache>, epoch: i64, folding: bool) -> Result<()> {
+        let stale = match cache.as_ref() {
+            None => true,
+            Some(k) => (k.epoch != epoch && k.epoch + 1 != epoch) || (folding && k.unknown > RELOAD_UNKNOWN),
+        };
+        if stale {
+            *cache = Some(IdentCache::load(tx).await?);
+        }
+        if let Some(k) = cache.as_mut() {
+            k.epoch = epoch;
+        }
+        Ok(())
+    }
+
+    async fn load(tx: &mut AnyConnection) -> Result<IdentCache> {
+        let mut c = IdentCache { epoch: 0, idents: HashMap::new(), unknown: 0, macs: HashMap::new() };
+        let text: Option<String> = sqlx::query("SELECT json_group_array(json_array(kind, value, asset_id, first_seen, last_seen, rowid)) FROM asset_identifiers").fetch_one(&mut *tx).await?.try_get(0)?;
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = text.map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default();
+        for (kind, value, asset, first, last, rowid) in rows {
+            if let Some(k) = ident_kind(&kind) {
+                c.macs_move(k, (asset, first, last), None);
+                c.idents.entry(k).or_default().insert(value, ((asset, first, last), rowid));
+            }
+        }
+        Ok(c)
+    }
+
+    fn get(&self, kind: &str, value: &str) -> Option<Owned> {
+        self.idents.get(kind).and_then(|m| m.get(value)).map(|e| e.0)
+    }
+
+    /// The identifier's rowid, if known.
+    fn rowid(&self, kind: &str, value: &str) -> Option<i64> {
+        self.idents.get(kind).and_then(|m| m.get(value)).map(|e| e.1).filter(|r| *r > 0)
+    }
+
+    /// Record an identifier's owner and times; `before` its owner until now, if stored.
+    fn set(&mut self, kind: &'static str, value: String, now: Owned, before: Option<i64>) {
+        self.macs_move(kind, now, before);
+        let unknown = &mut self.unknown;
+        self.idents.entry(kind).or_default().entry(value).or_insert_with(|| {
+            *unknown += 1;
+            (now, 0)
+        }).0 = now;
+    }
+
+    /// An identifier seen again on its asset at `last`.
+    fn seen(&mut self, kind: &str, value: &str, last: i64) {
+        if let Some(e) = self.idents.get_mut(kind).and_then(|m| m.get_mut(value)) {
+            e.0.2 = e.0.2.max(last);
+        }
+    }
+
+    /// Count a MAC moving from `before` to its owner in `now`.
+    fn macs_move(&mut self, kind: &str, now: Owned, before: Option<i64>) {
+        if kind == "mac" && before != Some(now.0) {
+            if let Some(old) = before {
+                *self.macs.entry(old).or_default() -= 1;
+            }
+            *self.macs.entry(now.0).or_default() += 1;
+        }
+    }
+}
+
+/// The identifier kinds ingest stores, as the static names the code compares.
+fn ident_kind(kind: &str) -> Option<&'static str> {
+    ["mac", "ip", "hostname", "dicom_ae"].into_iter().find(|k| *k == kind)
+}
+
+async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepared, accepted: &mut HashSet<(i64, &'b str)>, cache: Option<&mut IdentCache>, group: &mut Pending) -> Result<IngestOutcome> {
+    let t = now();
     let sensor_id: i64 = sqlx::query(
         "INSERT INTO sensors (name, created_at, last_seen) VALUES ($1, $2, $2) \
          ON CONFLICT (name) DO UPDATE SET last_seen = $2 RETURNING id",
@@ -360,7 +840,7 @@ async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepar
         return Ok(IngestOutcome { duplicate: true, ..IngestOutcome::default() });
     }
     let mut out = IngestOutcome::default();
-    let (ids, all) = merge_assets(tx, backend, sensor_id, b, t, &mut out).await?;
+    let (ids, all) = merge_assets(tx, backend, sensor_id, b, t, &mut out, cache, group).await?;
     out.assets = all;
     out.assets.sort_unstable();
     out.assets.dedup();
@@ -374,7 +854,7 @@ async fn merge_batch<'b>(tx: &mut AnyConnection, backend: Backend, b: &'b Prepar
             (fingerprint(&f.kind, f.protocol.as_deref(), asset, peer, None), f, asset, peer)
         })
         .collect();
-    for m in merge_findings(tx, backend, &fs, &actor, t).await? {
+    for m in merge_findings(tx, backend, &fs, &actor, t, Some(group)).await? {
         match m {
             Merged::New => out.findings_new += 1,
             Merged::Seen => out.findings_seen += 1,
@@ -531,8 +1011,8 @@ async fn insert_rows(tx: &mut AnyConnection, backend: Backend, head: &str, tail:
     Ok(())
 }
 
-/// `WITH v(cols) AS (VALUES ...) UPDATE table SET set FROM v WHERE table.id = v.id` for `rows`.
-async fn update_rows(tx: &mut AnyConnection, backend: Backend, cols: &str, table: &str, set: &str, rows: Vec<Vec<V>>) -> Result<()> {
+/// `WITH v(cols) AS (VALUES ...) UPDATE table SET set FROM v WHERE on` for `rows`.
+async fn update_rows(tx: &mut AnyConnection, backend: Backend, cols: &str, table: &str, set: &str, on: &str, rows: Vec<Vec<V>>) -> Result<()> {
     let Some(n) = rows.first().map(Vec::len) else { return Ok(()) };
     let per = (MAX_PARAMS / n).max(1);
     let mut it = rows.into_iter().peekable();
@@ -541,7 +1021,7 @@ async fn update_rows(tx: &mut AnyConnection, backend: Backend, cols: &str, table
         for (i, r) in it.by_ref().take(per).enumerate() {
             s.row(i == 0, r);
         }
-        s.sql(&format!(") UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id"));
+        s.sql(&format!(") UPDATE {table} SET {set} FROM v WHERE {on}"));
         s.execute(tx).await?;
     }
     Ok(())
@@ -650,15 +1130,28 @@ fn resolve(a: &PAsset, idents: &HashMap<(&'static str, &str), Ident>, macs: &Has
 
 /// Merge the batch's assets: returns the store id of each report asset id, and of each report
 /// asset in order.
-async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64, b: &'b Prepared, t: i64, out: &mut IngestOutcome) -> Result<(HashMap<&'b str, i64>, Vec<i64>)> {
+#[allow(clippy::too_many_arguments)]
+async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64, b: &'b Prepared, t: i64, out: &mut IngestOutcome, mut cache: Option<&mut IdentCache>, group: &mut Pending) -> Result<(HashMap<&'b str, i64>, Vec<i64>)> {
     // What is stored about every identifier the batch names.
     let mut idents: HashMap<(&'static str, &'b str), Ident> = HashMap::new();
     let mut wanted: HashMap<&'static str, Vec<&'b str>> = HashMap::new();
-    let mut named: HashSet<(&'static str, &'b str)> = HashSet::new();
-    for a in &b.assets {
-        for (k, v) in &a.ids {
-            if named.insert((k, v.as_str())) {
-                wanted.entry(k).or_default().push(v.as_str());
+    if let Some(c) = cache.as_deref() {
+        for a in &b.assets {
+            for (k, v) in &a.ids {
+                if let Entry::Vacant(e) = idents.entry((k, v.as_str()))
+                    && let Some((asset, first, last)) = c.get(k, v)
+                {
+                    e.insert(Ident { asset, first, last, stored: Some((asset, first, last)) });
+                }
+            }
+        }
+    } else {
+        let mut named: HashSet<(&'static str, &'b str)> = HashSet::new();
+        for a in &b.assets {
+            for (k, v) in &a.ids {
+                if named.insert((k, v.as_str())) {
+                    wanted.entry(k).or_default().push(v.as_str());
+                }
             }
         }
     }
@@ -716,6 +1209,12 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     }
     if b.assets.iter().any(|a| a.ids.iter().any(|(k, v)| *k == "mac" && !idents.contains_key(&("mac", v.as_str())))) {
         let unknown: Vec<i64> = owners.iter().copied().filter(|id| !macs.contains_key(id)).collect();
+        if let Some(c) = cache.as_deref() {
+            for id in &unknown {
+                macs.insert(*id, c.macs.get(id).copied().unwrap_or(0));
+            }
+        }
+        let unknown = if cache.is_some() { Vec::new() } else { unknown };
         for chunk in unknown.chunks(MAX_PARAMS) {
             let mut s = Stmt::new(backend, "SELECT asset_id, COUNT(*) FROM asset_identifiers WHERE kind = 'mac' AND asset_id IN ");
             s.ids(chunk).sql(" GROUP BY asset_id");
@@ -839,7 +1338,6 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     let real = |id: i64| if id < 0 { real.get(&id).copied().unwrap_or(id) } else { id };
     let mut inserts = Vec::new();
     let mut identities = Vec::new();
-    let mut counters = Vec::new();
     let mut docs = Vec::new();
     for tmp in &new {
         let Some(s) = state.remove(tmp) else { continue };
@@ -873,7 +1371,7 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
         if let Some(doc) = s.doc {
             docs.push(vec![V::I(id), V::T(doc)]);
         }
-        counters.push(vec![V::I(id), V::I(s.first), V::I(s.last), V::I(s.packets), V::I(s.bytes)]);
+        group.asset(id, s.first, s.last, s.packets, s.bytes);
     }
     insert_rows(tx, backend, "INSERT INTO assets (id, kind, manufacturer, model, software_version, confidence, label, first_seen, last_seen, packets, bytes, doc_hash, updated_at)", "", inserts).await?;
     insert_rows(tx, backend, "INSERT INTO asset_docs (asset_id, doc)", " ON CONFLICT (asset_id) DO UPDATE SET doc = excluded.doc", docs).await?;
@@ -884,25 +1382,33 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
         "assets",
         "kind = v.kind, manufacturer = v.manufacturer, model = v.model, software_version = v.software_version, confidence = v.confidence, \
          label = v.label, doc_hash = v.doc_hash",
+        "assets.id = v.id",
         identities,
     )
     .await?;
-    update_rows(
-        tx,
-        backend,
-        "id, f, l, p, b",
-        "assets",
-        &format!(
-            "first_seen = CASE WHEN assets.first_seen < v.f THEN assets.first_seen ELSE v.f END, \
-             last_seen = CASE WHEN assets.last_seen > v.l THEN assets.last_seen ELSE v.l END, \
-             packets = assets.packets + v.p, bytes = assets.bytes + v.b, updated_at = {t}"
-        ),
-        counters,
-    )
-    .await?;
-    let mut changed: Vec<(&(&'static str, &str), &Ident)> = idents.iter().filter(|(_, i)| i.stored != Some((i.asset, i.first, i.last))).collect();
-    changed.sort_unstable_by_key(|(k, _)| **k);
-    let rows = changed.into_iter().map(|((k, v), i)| vec![V::T((*k).to_string()), V::T((*v).to_string()), V::I(real(i.asset)), V::I(i.first), V::I(i.last)]).collect();
+    // Identifiers: new ones and those that moved are written now; one seen again on its asset
+    // only moves its last_seen, which waits with the counters.
+    let mut cold = Vec::new();
+    for ((k, v), i) in &idents {
+        match i.stored {
+            Some(s) if s == (i.asset, i.first, i.last) => {}
+            Some((owner, first, _)) if owner == i.asset && first == i.first => {
+                group.ident(k, v, i.last);
+                if let Some(c) = cache.as_deref_mut() {
+                    c.seen(k, v, i.last);
+                }
+            }
+            _ => {
+                let asset = real(i.asset);
+                if let Some(c) = cache.as_deref_mut() {
+                    c.set(k, (*v).to_string(), (asset, i.first, i.last), i.stored.map(|s| s.0));
+                }
+                cold.push((*k, *v, asset, i.first, i.last));
+            }
+        }
+    }
+    cold.sort_unstable();
+    let rows = cold.into_iter().map(|(k, v, asset, first, last)| vec![V::T(k.to_string()), V::T(v.to_string()), V::I(asset), V::I(first), V::I(last)]).collect();
     insert_rows(
         tx,
         backend,
@@ -930,7 +1436,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let p = PFinding::new(f)?;
         let fp = fingerprint(&p.kind, p.protocol.as_deref(), None, None, Some(key));
-        merge_findings(&mut tx, self.backend(), &[(fp.clone(), &p, None, None)], actor, now()).await?;
+        merge_findings(&mut tx, self.backend(), &[(fp.clone(), &p, None, None)], actor, now(), None).await?;
         let id: i64 = sqlx::query("SELECT id FROM findings WHERE fingerprint = $1").bind(fp).fetch_one(&mut *tx).await?.try_get(0)?;
         tx.commit().await?;
         Ok(id)
@@ -982,7 +1488,9 @@ struct FindingState<'a> {
 
 /// Merge findings (fingerprint, finding, asset, peer) in order: new ones raised, known ones
 /// counted, resolved or expired-accepted ones reopened, each step an event by `actor`.
-async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String, &PFinding, Option<i64>, Option<i64>)], actor: &str, t: i64) -> Result<Vec<Merged>> {
+/// Known findings' counters and times go to `group` when there is one (the writer's), else
+/// straight into their rows.
+async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String, &PFinding, Option<i64>, Option<i64>)], actor: &str, t: i64, mut group: Option<&mut Pending>) -> Result<Vec<Merged>> {
     let mut states: HashMap<&str, FindingState<'_>> = HashMap::new();
     let mut fps: Vec<&str> = fs.iter().map(|(fp, ..)| fp.as_str()).collect();
     fps.sort_unstable();
@@ -1087,7 +1595,8 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
             V::I(t),
         ]);
     }
-    let mut updates = Vec::new();
+    let mut texts = Vec::new();
+    let mut counters = Pending::default();
     let mut reopened = Vec::new();
     let mut known: Vec<&FindingState<'_>> = states.values().filter(|s| s.seen && s.id.is_ok()).collect();
     known.sort_unstable_by_key(|s| s.id.ok());
@@ -1095,7 +1604,13 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
         let id = id_of(s.id);
         let title = (s.stored_title.as_deref() != Some(s.title)).then(|| s.title.to_string());
         let evidence = (s.stored_evidence.as_deref() != Some(s.evidence)).then(|| s.evidence.to_string());
-        updates.push(vec![V::I(id), V::I(s.last), V::I(s.first), V::I(s.occurrences), V::OT(title), V::OT(evidence)]);
+        if title.is_some() || evidence.is_some() {
+            texts.push(vec![V::I(id), V::OT(title), V::OT(evidence)]);
+        }
+        match group.as_deref_mut() {
+            Some(g) => g.finding(id, s.first, s.last, s.occurrences),
+            None => counters.finding(id, s.first, s.last, s.occurrences),
+        }
         if s.reopen {
             reopened.push(id);
         }
@@ -1112,16 +1627,16 @@ async fn merge_findings(tx: &mut AnyConnection, backend: Backend, fs: &[(String,
     update_rows(
         tx,
         backend,
-        "id, l, f, n, title, evidence",
+        "id, title, evidence",
         "findings",
-        &format!(
-            "last_seen = CASE WHEN findings.last_seen > v.l THEN findings.last_seen ELSE v.l END, \
-             first_seen = CASE WHEN findings.first_seen < v.f THEN findings.first_seen ELSE v.f END, occurrences = findings.occurrences + v.n, \
-             title = COALESCE(v.title, findings.title), evidence = COALESCE(v.evidence, findings.evidence), updated_at = {t}"
-        ),
-        updates,
+        &format!("title = COALESCE(v.title, findings.title), evidence = COALESCE(v.evidence, findings.evidence), updated_at = {t}"),
+        "findings.id = v.id",
+        texts,
     )
     .await?;
+    if !counters.is_empty() {
+        fold_counters(tx, backend, &counters, None).await?;
+    }
     for chunk in reopened.chunks(MAX_PARAMS) {
         let mut s = Stmt::new(backend, "UPDATE findings SET status = 'open', status_reason = NULL, accepted_until = NULL WHERE id IN ");
         s.ids(chunk);

@@ -5,10 +5,12 @@
 mod common;
 
 use common::{postgres, report, sqlite};
+use sqlx::Row;
 use std::collections::BTreeSet;
+use std::time::Duration;
 use ward_model::report::AnalyzeReport;
-use ward_model::Severity;
-use ward_store::{Action, AssetQuery, AssetSort, Cursor, FindingQuery, FindingRow, FindingSort, Store, StoreError};
+use ward_model::{Severity, Timestamp};
+use ward_store::{Action, AssetQuery, AssetSort, Cursor, FindingQuery, FindingRow, FindingSort, IngestTuning, Store, StoreError};
 
 const DEVICES: &str = "tests/pcap/lan/hospital-devices/input.pcap";
 
@@ -768,4 +770,131 @@ async fn a_mac_adopts_the_mac_less_asset_of_its_address(s: Store) {
     let out = s.ingest("icu-span", "b3", &r).await.expect("one batch");
     assert_eq!((out.assets_new, out.assets_updated, out.assets.len()), (2, 1, 2));
     s.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SQLite writer's deferred counters (migration 0012): a burst's per-sighting counters and
+// times wait in the writer's memory and in `ingest_journal`, and are folded later.
+
+/// Never folds by itself: every group of uploads is a burst, folded only when asked (or when
+/// the store closes, or when it opens after a writer that did not close).
+fn deferring() -> IngestTuning {
+    IngestTuning { inline_fold: 0, fold_interval: Duration::from_secs(3600), idle: Duration::from_secs(3600) }
+}
+
+fn scratch_db(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ward-store-defer-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    format!("sqlite:{}", dir.join("ward.db").display())
+}
+
+/// The same uploads, in the same order: two sensors at once, a device seen again with more
+/// traffic and later times, an address moving to another device, findings seen again.
+async fn upload_a_burst(s: &Store) {
+    let r = report(DEVICES);
+    let (a, b) = tokio::join!(s.ingest("icu-span", "b1", &r), s.ingest("or-span", "b1", &r));
+    a.expect("a");
+    b.expect("b");
+    let mut later = r.clone();
+    for a in &mut later.assets {
+        a.packets += 7;
+        a.bytes += 700;
+        a.last_seen = Timestamp(a.last_seen.nanos() + 60_000_000_000);
+    }
+    for f in &mut later.findings {
+        f.last_seen = Timestamp(f.last_seen.nanos() + 60_000_000_000);
+    }
+    let (a, b) = tokio::join!(s.ingest("icu-span", "b2", &later), s.ingest("er-span", "b1", &later));
+    a.expect("a");
+    b.expect("b");
+    s.ingest("icu-span", "b3", &with_assets(vec![device(Some("02:00:00:00:00:41"), &["10.9.4.1"], &["ward-4"], 10)])).await.expect("one");
+    s.ingest("icu-span", "b4", &with_assets(vec![device(Some("02:00:00:00:00:41"), &["10.9.4.1"], &["ward-4"], 5)])).await.expect("again");
+    s.ingest("or-span", "b2", &with_assets(vec![device(Some("02:00:00:00:00:42"), &["10.9.4.1"], &[], 3)])).await.expect("moved");
+}
+
+/// Everything the lists and the identifiers say, to compare two stores.
+async fn everything(s: &Store, url: &str) -> (Vec<ward_store::AssetRow>, Vec<FindingRow>, Vec<(String, String, i64, i64, i64)>) {
+    let assets = s.assets(&AssetQuery { limit: 500, ..AssetQuery::default() }).await.expect("assets").items;
+    let findings = s.findings(&FindingQuery { limit: 500, ..FindingQuery::default() }).await.expect("findings").items;
+    (assets, findings, identifiers(url).await)
+}
+
+async fn identifiers(url: &str) -> Vec<(String, String, i64, i64, i64)> {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.expect("connect");
+    let rows = sqlx::query("SELECT kind, value, asset_id, first_seen, last_seen FROM asset_identifiers ORDER BY kind, value").fetch_all(&mut c).await.expect("identifiers");
+    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect()
+}
+
+async fn journal_rows(url: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.expect("connect");
+    sqlx::query("SELECT COUNT(*) FROM ingest_journal").fetch_one(&mut c).await.expect("count").get(0)
+}
+
+/// A burst whose counters were deferred and then folded leaves exactly what the same uploads
+/// leave when each is folded at once: every asset's counters and times, every finding's
+/// occurrences and times, every identifier's owner and times.
+#[tokio::test]
+async fn deferred_counters_fold_to_what_immediate_ones_give() {
+    let (now_url, later_url) = (scratch_db("now"), scratch_db("later"));
+    let now = Store::open(&now_url).await.expect("store");
+    let later = Store::open_tuned(&later_url, deferring()).await.expect("store");
+    upload_a_burst(&now).await;
+    upload_a_burst(&later).await;
+    assert_eq!(journal_rows(&now_url).await, 0, "small uploads are folded at once");
+    assert!(journal_rows(&later_url).await > 0, "the burst's counters wait in the journal");
+    let before = everything(&later, &later_url).await;
+    later.flush().await.expect("fold");
+    assert_eq!(journal_rows(&later_url).await, 0, "folded, the journal is empty");
+    let expected = everything(&now, &now_url).await;
+    assert_ne!(before, expected, "the lists trailed before the fold");
+    assert_eq!(everything(&later, &later_url).await, expected);
+    now.close().await;
+    later.close().await;
+}
+
+/// Counters acknowledged to a sensor and still deferred when the writer stopped without closing
+/// the store (its runtime dropped, as in a crash) are folded by the next `Store::open`, before
+/// anything reads: nothing acknowledged is lost.
+#[tokio::test]
+async fn deferred_counters_survive_a_writer_that_never_closed() {
+    let (now_url, crash_url) = (scratch_db("crash-ref"), scratch_db("crash"));
+    let url = crash_url.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let s = Store::open_tuned(&url, deferring()).await.expect("store");
+            upload_a_burst(&s).await;
+        });
+        // No close, no flush: the writer and its connection are dropped with the runtime.
+        rt.shutdown_background();
+    })
+    .join()
+    .expect("the crashing writer's thread");
+    assert!(journal_rows(&crash_url).await > 0, "acknowledged counters left in the journal");
+    let reopened = Store::open(&crash_url).await.expect("reopen");
+    assert_eq!(journal_rows(&crash_url).await, 0);
+    let now = Store::open(&now_url).await.expect("store");
+    upload_a_burst(&now).await;
+    assert_eq!(everything(&reopened, &crash_url).await, everything(&now, &now_url).await);
+    reopened.close().await;
+    now.close().await;
+}
+
+/// A store closed with counters still deferred folds them first.
+#[tokio::test]
+async fn closing_folds_the_deferred_counters() {
+    let (now_url, later_url) = (scratch_db("close-ref"), scratch_db("close"));
+    let later = Store::open_tuned(&later_url, deferring()).await.expect("store");
+    upload_a_burst(&later).await;
+    later.close().await;
+    assert_eq!(journal_rows(&later_url).await, 0);
+    let now = Store::open(&now_url).await.expect("store");
+    upload_a_burst(&now).await;
+    let reopened = Store::open(&later_url).await.expect("reopen");
+    assert_eq!(everything(&reopened, &later_url).await, everything(&now, &now_url).await);
+    reopened.close().await;
+    now.close().await;
 }
