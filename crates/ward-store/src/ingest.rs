@@ -441,7 +441,7 @@ impl Writer {
             if self.backend == Backend::Sqlite {
                 IdentCache::refresh(&mut tx, &mut cache, epoch, true).await?;
             }
-            fold_into(&mut tx, self.backend, &self.pending, cache.as_ref()).await?;
+            fold_into(&mut tx, self.backend, &self.pending, &Pending::default(), cache.as_ref()).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }
@@ -482,16 +482,13 @@ async fn merge_on(c: &mut AnyConnection, backend: Backend, tuning: IngestTuning,
         || waiting >= MAX_PENDING
         || since.is_some_and(|s| s.elapsed() >= tuning.fold_interval);
     if fold {
-        if !pending.is_empty() || !group.is_empty() {
-            if backend == Backend::Sqlite {
-                IdentCache::refresh(&mut tx, cache, epoch, true).await?;
-            }
-            let mut all = pending.clone();
-            all.add(group);
-            fold_into(&mut tx, backend, &all, cache.as_ref()).await?;
+        if backend == Backend::Sqlite {
+            IdentCache::refresh(&mut tx, cache, epoch, true).await?;
         }
+        fold_into(&mut tx, backend, pending, group, cache.as_ref()).await?;
     } else if !group.is_empty() {
-        sqlx::query("INSERT INTO ingest_journal (deltas) VALUES ($1)").bind(group.json()?).execute(&mut *tx).await?;
+        let row: i64 = sqlx::query("INSERT INTO ingest_journal (deltas) VALUES ($1) RETURNING id").bind(group.json()?).fetch_one(&mut *tx).await?.try_get(0)?;
+        group.rows.push(row);
     }
     tx.commit().await?;
     Ok((outs, fold))
@@ -510,17 +507,7 @@ pub(crate) async fn recover(pool: &sqlx::AnyPool, backend: Backend) -> Result<()
     }
     let mut tx = pool.begin().await?;
     bump_epoch(&mut tx).await?;
-    let rows = sqlx::query("SELECT deltas FROM ingest_journal ORDER BY id").fetch_all(&mut *tx).await?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut all = Pending::default();
-    for r in rows {
-        let text: String = r.try_get(0)?;
-        let d: Deltas = serde_json::from_str(&text)?;
-        all.add_deltas(&d);
-    }
-    fold_into(&mut tx, backend, &all, None).await?;
+    fold_into(&mut tx, backend, &Pending::default(), &Pending::default(), None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -567,6 +554,8 @@ struct Pending {
     assets: HashMap<i64, (i64, i64, i64, i64)>,
     findings: HashMap<i64, (i64, i64, i64)>,
     idents: HashMap<&'static str, HashMap<String, i64>>,
+    /// The `ingest_journal` rows these sums hold, in order.
+    rows: Vec<i64>,
 }
 
 impl Pending {
@@ -599,6 +588,7 @@ impl Pending {
     }
 
     fn add(&mut self, o: &Pending) {
+        self.rows.extend_from_slice(&o.rows);
         for (id, (f, l, p, b)) in &o.assets {
             self.asset(*id, *f, *l, *p, *b);
         }
@@ -637,11 +627,34 @@ impl Pending {
     }
 }
 
-/// Write `p` into assets, findings and asset_identifiers and empty the journal, in the caller's
-/// transaction.
-async fn fold_into(tx: &mut AnyConnection, backend: Backend, p: &Pending, cache: Option<&IdentCache>) -> Result<()> {
-    fold_counters(tx, backend, p, cache).await?;
+/// Fold what the journal holds and `extra` (a group's sums, not journalled) into assets, findings
+/// and asset_identifiers, and empty the journal, in the caller's transaction (which holds the
+/// write lock). `mine` is the sum of the journal rows this writer appended (`mine.rows`): when
+/// the journal holds exactly those, it is folded as it is; otherwise (another process on the
+/// same file folded some of them, or left rows of its own) the journal's rows are read and summed
+/// instead, so each row is folded once.
+async fn fold_into(tx: &mut AnyConnection, backend: Backend, mine: &Pending, extra: &Pending, cache: Option<&IdentCache>) -> Result<()> {
+    let mut present = Vec::new();
     if backend == Backend::Sqlite {
+        for r in sqlx::query("SELECT id FROM ingest_journal ORDER BY id").fetch_all(&mut *tx).await? {
+            present.push(r.try_get::<i64, _>(0)?);
+        }
+    }
+    let mut all = if present == mine.rows {
+        mine.clone()
+    } else {
+        let mut sums = Pending::default();
+        for r in sqlx::query("SELECT deltas FROM ingest_journal ORDER BY id").fetch_all(&mut *tx).await? {
+            let text: String = r.try_get(0)?;
+            sums.add_deltas(&serde_json::from_str(&text)?);
+        }
+        sums
+    };
+    all.add(extra);
+    if !all.is_empty() {
+        fold_counters(tx, backend, &all, cache).await?;
+    }
+    if !present.is_empty() {
         sqlx::query("DELETE FROM ingest_journal").execute(&mut *tx).await?;
     }
     Ok(())

@@ -898,3 +898,23 @@ async fn closing_folds_the_deferred_counters() {
     reopened.close().await;
     now.close().await;
 }
+
+/// Two stores on one SQLite file (a second process opened on the data directory): the second's
+/// open folds the rows the first journalled; the first, folding later, finds them gone and folds
+/// only what the journal still holds. Each row is folded once: nothing counted twice.
+#[tokio::test]
+async fn two_stores_on_one_file_fold_each_row_once() {
+    let (now_url, shared_url) = (scratch_db("two-ref"), scratch_db("two"));
+    let first = Store::open_tuned(&shared_url, deferring()).await.expect("store");
+    upload_a_burst(&first).await;
+    let second = Store::open(&shared_url).await.expect("second store");
+    assert_eq!(journal_rows(&shared_url).await, 0, "the second store's open folded the journal");
+    first.flush().await.expect("fold");
+    let now = Store::open(&now_url).await.expect("store");
+    upload_a_burst(&now).await;
+    assert_eq!(everything(&first, &shared_url).await, everything(&now, &now_url).await);
+    first.close().await;
+    second.close().await;
+    now.close().await;
+}
+
