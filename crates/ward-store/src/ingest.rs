@@ -754,6 +754,8 @@ struct IdentCache {
     /// How many rowids are 0.
     unknown: usize,
     macs: HashMap<i64, i64>,
+    /// Every asset's identity (only ingest writes it).
+    assets: HashMap<i64, Identity>,
 }
 
 /// Identifiers written since the cache was loaded (whose rowids it does not know) beyond which a
@@ -779,7 +781,9 @@ impl IdentCache {
     }
 
     async fn load(tx: &mut AnyConnection) -> Result<IdentCache> {
-        let mut c = IdentCache { epoch: 0, idents: HashMap::new(), unknown: 0, macs: HashMap::new() };
+        let mut c = IdentCache { epoch: 0, idents: HashMap::new(), unknown: 0, macs: HashMap::new(), assets: HashMap::new() };
+        let s = Stmt::new(Backend::Sqlite, &format!("{}FROM assets", json_rows(Backend::Sqlite, IDENTITY_COLUMNS)));
+        c.assets.extend(s.fetch_json::<IdentityRow>(tx).await?.into_iter().map(split_identity));
         let text: Option<String> = sqlx::query("SELECT json_group_array(json_array(kind, value, asset_id, first_seen, last_seen, rowid)) FROM asset_identifiers").fetch_one(&mut *tx).await?.try_get(0)?;
         let rows: Vec<(String, String, i64, i64, i64, i64)> = text.map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default();
         for (kind, value, asset, first, last, rowid) in rows {
@@ -1109,6 +1113,24 @@ struct AssetState {
     seen: bool,
 }
 
+impl AssetState {
+    fn identity(&self) -> Identity {
+        (self.kind.clone(), self.manufacturer.clone(), self.model.clone(), self.software_version.clone(), self.confidence, self.label.clone(), self.doc_hash)
+    }
+}
+
+/// An asset's identity as stored: kind, manufacturer, model, software version, confidence,
+/// label, document hash.
+type Identity = (String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
+
+/// The columns of an asset's id and [`Identity`], read as an [`IdentityRow`].
+const IDENTITY_COLUMNS: &str = "id, kind, manufacturer, model, software_version, confidence, label, doc_hash";
+type IdentityRow = (i64, String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
+
+fn split_identity((id, kind, manufacturer, model, version, confidence, label, hash): IdentityRow) -> (i64, Identity) {
+    (id, (kind, manufacturer, model, version, confidence, label, hash))
+}
+
 /// A history row: asset (negative: created by this batch, not yet numbered), at, field, old, new.
 type History = (i64, i64, &'static str, Option<String>, Option<String>);
 
@@ -1186,11 +1208,19 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     owners.dedup();
     let mut state: HashMap<i64, AssetState> = HashMap::new();
     let mut macs: HashMap<i64, i64> = HashMap::new();
-    for chunk in owners.chunks(MAX_PARAMS) {
-        let mut s = Stmt::new(backend, &json_rows(backend, "id, kind, manufacturer, model, software_version, confidence, label, doc_hash"));
-        s.sql("FROM assets WHERE id IN ").ids(chunk);
-        type Row8 = (i64, String, Option<String>, Option<String>, Option<String>, i64, String, Option<i64>);
-        for (id, kind, manufacturer, model, software_version, confidence, label, doc_hash) in s.fetch_json::<Row8>(tx).await? {
+    let mut stored: Vec<(i64, Identity)> = Vec::with_capacity(owners.len());
+    match cache.as_deref() {
+        Some(c) => stored.extend(owners.iter().filter_map(|id| c.assets.get(id).map(|x| (*id, x.clone())))),
+        None => {
+            for chunk in owners.chunks(MAX_PARAMS) {
+                let mut s = Stmt::new(backend, &json_rows(backend, IDENTITY_COLUMNS));
+                s.sql("FROM assets WHERE id IN ").ids(chunk);
+                stored.extend(s.fetch_json::<IdentityRow>(tx).await?.into_iter().map(split_identity));
+            }
+        }
+    }
+    {
+        for (id, (kind, manufacturer, model, software_version, confidence, label, doc_hash)) in stored {
             state.insert(
                 id,
                 AssetState {
@@ -1354,6 +1384,9 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
     let mut docs = Vec::new();
     for tmp in &new {
         let Some(s) = state.remove(tmp) else { continue };
+        if let Some(c) = cache.as_deref_mut() {
+            c.assets.insert(real(*tmp), s.identity());
+        }
         inserts.push(vec![
             V::I(real(*tmp)),
             V::T(s.kind),
@@ -1379,6 +1412,9 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
             continue;
         }
         if s.identity_changed {
+            if let Some(c) = cache.as_deref_mut() {
+                c.assets.insert(id, s.identity());
+            }
             identities.push(vec![V::I(id), V::T(s.kind), V::OT(s.manufacturer), V::OT(s.model), V::OT(s.software_version), V::I(s.confidence), V::T(s.label), V::OI(s.doc_hash)]);
         }
         if let Some(doc) = s.doc {
