@@ -25,7 +25,8 @@
 //! report (2500; a sensor sends its devices as consecutive reports of this size), `--cycles N`
 //! steady cycles (2), `--findings-every N` (every Nth device has findings in each report: 5),
 //! `--seed N` (1), `--dir PATH` for the SQLite file (a new temporary directory), `--out FILE`
-//! (also write the table there). PostgreSQL: the server in `WARD_BENCH_POSTGRES` (default
+//! (also write the table there), `--emit DIR` (write the reports as JSON files instead, for
+//! `bench/server/uplink.py`). PostgreSQL: the server in `WARD_BENCH_POSTGRES` (default
 //! `postgres://postgres@127.0.0.1:5432/test`) gets a fresh database `ward_ingest_bench`.
 #![allow(clippy::unwrap_used, clippy::too_many_lines, clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)] // reason: a benchmark program, not a library; it panics loudly on a broken setup.
 
@@ -59,10 +60,11 @@ struct Opts {
     seed: u64,
     dir: Option<String>,
     out: Option<String>,
+    emit: Option<String>,
 }
 
 fn opts() -> Opts {
-    let mut o = Opts { backends: vec!["sqlite".into(), "postgres".into()], devices: 100_000, sensors: 8, per_report: 2500, cycles: 2, findings_every: 5, seed: 1, dir: None, out: None };
+    let mut o = Opts { backends: vec!["sqlite".into(), "postgres".into()], devices: 100_000, sensors: 8, per_report: 2500, cycles: 2, findings_every: 5, seed: 1, dir: None, out: None, emit: None };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
@@ -79,6 +81,7 @@ fn opts() -> Opts {
             "--seed" => o.seed = val().parse().unwrap(),
             "--dir" => o.dir = Some(val()),
             "--out" => o.out = Some(val()),
+            "--emit" => o.emit = Some(val()),
             _ => panic!("unknown option {a} (see the top of examples/ingest_bench.rs)"),
         }
     }
@@ -271,9 +274,27 @@ fn table(backend: &str, o: &Opts, runs: &[Run]) -> String {
     s
 }
 
+/// `--emit DIR`: write every cycle's reports as the JSON a sensor uploads, `DIR/c<cycle>/<sensor>/<batch>.json`
+/// (for `bench/server/uplink.py`, which sends them to a `ward server`), and nothing else.
+fn emit(o: &Opts, dir: &str) {
+    for c in 0..=o.cycles {
+        for (s, reports) in reports(o, c).into_iter().enumerate() {
+            let d = std::path::Path::new(dir).join(format!("c{c}")).join(format!("sensor-{s:02}"));
+            std::fs::create_dir_all(&d).unwrap();
+            for (batch, r) in reports {
+                std::fs::write(d.join(format!("{batch}.json")), serde_json::to_vec(&r).unwrap()).unwrap();
+            }
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let o = Arc::new(opts());
+    if let Some(dir) = &o.emit {
+        emit(&o, dir);
+        return;
+    }
     sqlx::any::install_default_drivers();
     let mut report = String::new();
     for backend in &o.backends {
