@@ -467,7 +467,9 @@ async fn merge_on(c: &mut AnyConnection, backend: Backend, tuning: IngestTuning,
     let mut tx = c.begin().await?;
     // A write first: on SQLite the transaction holds the write lock from here on (the ids
     // reserved below stay free, and no read snapshot has to be upgraded).
-    let epoch = bump_epoch(&mut tx).await?;
+    // On PostgreSQL the count is not needed (no cache), and one row every replica's writer
+    // updated would queue them all behind each other.
+    let epoch = if backend == Backend::Sqlite { bump_epoch(&mut tx).await? } else { 0 };
     if backend == Backend::Sqlite {
         IdentCache::refresh(&mut tx, cache, epoch, false).await?;
     }
