@@ -65,14 +65,9 @@ struct Opts {
 
 fn opts() -> Opts {
     let mut o = Opts { backends: vec!["sqlite".into(), "postgres".into()], devices: 100_000, sensors: 8, per_report: 2500, cycles: 2, findings_every: 5, seed: 1, dir: None, out: None, emit: None };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
-        match a.as_str() {
-            "--backend" => {
-                let b = val();
-                o.backends = if b == "both" { vec!["sqlite".into(), "postgres".into()] } else { vec![b] };
-            }
+    hospital::options("ingest_bench", |a, val| {
+        match a {
+            "--backend" => o.backends = hospital::backends(&val()),
             "--devices" => o.devices = val().parse().unwrap(),
             "--sensors" => o.sensors = val().parse().unwrap(),
             "--per-report" => o.per_report = val().parse().unwrap(),
@@ -82,9 +77,10 @@ fn opts() -> Opts {
             "--dir" => o.dir = Some(val()),
             "--out" => o.out = Some(val()),
             "--emit" => o.emit = Some(val()),
-            _ => panic!("unknown option {a} (see the top of examples/ingest_bench.rs)"),
+            _ => return false,
         }
-    }
+        true
+    });
     o
 }
 

@@ -465,14 +465,9 @@ struct Opts {
 
 fn opts() -> Opts {
     let mut o = Opts { backends: vec!["sqlite".into(), "postgres".into()], assets: 100_000, findings: 1_000_000, runs: 200, warmup: 10, budget: Duration::from_secs(60), seed: 1, dir: None, out: None, only: None, reuse: false };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
-        match a.as_str() {
-            "--backend" => {
-                let b = val();
-                o.backends = if b == "both" { vec!["sqlite".into(), "postgres".into()] } else { vec![b] };
-            }
+    hospital::options("store_bench", |a, val| {
+        match a {
+            "--backend" => o.backends = hospital::backends(&val()),
             "--assets" => o.assets = val().parse().unwrap(),
             "--findings" => o.findings = val().parse().unwrap(),
             "--runs" => o.runs = val().parse().unwrap(),
@@ -483,9 +478,10 @@ fn opts() -> Opts {
             "--out" => o.out = Some(val()),
             "--only" => o.only = Some(val()),
             "--reuse" => o.reuse = true,
-            _ => panic!("unknown option {a} (see the top of examples/store_bench.rs)"),
+            _ => return false,
         }
-    }
+        true
+    });
     o
 }
 

@@ -132,3 +132,19 @@ pub fn pct(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
+
+/// Walk the command line: `each(option, value)` for every option, where `value()` takes the
+/// option's value (panicking, with the option's name, when there is none) and `each` answers
+/// whether it knows the option; an unknown one panics, pointing at the top of `program`'s file.
+pub fn options(program: &str, mut each: impl FnMut(&str, &mut dyn FnMut() -> String) -> bool) {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        assert!(each(&a, &mut val), "unknown option {a} (see the top of examples/{program}.rs)");
+    }
+}
+
+/// `--backend sqlite|postgres|both`.
+pub fn backends(b: &str) -> Vec<String> {
+    if b == "both" { vec!["sqlite".into(), "postgres".into()] } else { vec![b.to_string()] }
+}
