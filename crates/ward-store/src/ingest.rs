@@ -264,11 +264,14 @@ pub struct IngestTuning {
     pub fold_interval: Duration,
     /// ...or as soon as no upload has arrived for this long.
     pub idle: Duration,
+    /// Most identifiers and assets the SQLite writer keeps in memory (about 100 bytes each);
+    /// beyond, it reads what each batch names from the database.
+    pub max_cached: usize,
 }
 
 impl Default for IngestTuning {
     fn default() -> IngestTuning {
-        IngestTuning { inline_fold: 5_000, fold_interval: Duration::from_secs(10), idle: Duration::from_millis(200) }
+        IngestTuning { inline_fold: 5_000, fold_interval: Duration::from_secs(10), idle: Duration::from_millis(200), max_cached: 2_000_000 }
     }
 }
 
@@ -439,7 +442,7 @@ impl Writer {
             let mut tx = c.begin().await?;
             let epoch = bump_epoch(&mut tx).await?;
             if self.backend == Backend::Sqlite {
-                IdentCache::refresh(&mut tx, &mut cache, epoch, true).await?;
+                IdentCache::refresh(&mut tx, &mut cache, epoch, true, self.tuning.max_cached).await?;
             }
             fold_into(&mut tx, self.backend, &self.pending, &Pending::default(), cache.as_ref()).await?;
             tx.commit().await?;
@@ -471,7 +474,7 @@ async fn merge_on(c: &mut AnyConnection, backend: Backend, tuning: IngestTuning,
     // updated would queue them all behind each other.
     let epoch = if backend == Backend::Sqlite { bump_epoch(&mut tx).await? } else { 0 };
     if backend == Backend::Sqlite {
-        IdentCache::refresh(&mut tx, cache, epoch, false).await?;
+        IdentCache::refresh(&mut tx, cache, epoch, false, tuning.max_cached).await?;
     }
     let mut accepted: HashSet<(i64, &str)> = HashSet::new();
     let mut outs = Vec::with_capacity(batches.len());
@@ -485,7 +488,7 @@ async fn merge_on(c: &mut AnyConnection, backend: Backend, tuning: IngestTuning,
         || since.is_some_and(|s| s.elapsed() >= tuning.fold_interval);
     if fold {
         if backend == Backend::Sqlite {
-            IdentCache::refresh(&mut tx, cache, epoch, true).await?;
+            IdentCache::refresh(&mut tx, cache, epoch, true, tuning.max_cached).await?;
         }
         fold_into(&mut tx, backend, pending, group, cache.as_ref()).await?;
     } else if !group.is_empty() {
@@ -767,14 +770,17 @@ const RELOAD_UNKNOWN: usize = 10_000;
 impl IdentCache {
     /// Make `cache` that of the writer's transaction numbered `epoch`: read again if it is
     /// missing, if another writer's transaction came in between, or, before a fold (`folding`),
-    /// if it lacks too many rowids.
-    async fn refresh(tx: &mut AnyConnection, cache: &mut Option<IdentCache>, epoch: i64, folding: bool) -> Result<()> {
+    /// if it lacks too many rowids. None when the inventory holds more than `max` identifiers
+    /// and assets: the writer then reads what each batch names from the database, as on
+    /// PostgreSQL, and its memory stays bounded whatever the traffic (devices made up by the
+    /// thousand included).
+    async fn refresh(tx: &mut AnyConnection, cache: &mut Option<IdentCache>, epoch: i64, folding: bool, max: usize) -> Result<()> {
         let stale = match cache.as_ref() {
             None => true,
-            Some(k) => (k.epoch != epoch && k.epoch + 1 != epoch) || (folding && k.unknown > RELOAD_UNKNOWN),
+            Some(k) => (k.epoch != epoch && k.epoch + 1 != epoch) || (folding && k.unknown > RELOAD_UNKNOWN) || k.len() > max,
         };
         if stale {
-            *cache = Some(IdentCache::load(tx).await?);
+            *cache = IdentCache::load(tx, max).await?;
         }
         if let Some(k) = cache.as_mut() {
             k.epoch = epoch;
@@ -782,7 +788,14 @@ impl IdentCache {
         Ok(())
     }
 
-    async fn load(tx: &mut AnyConnection) -> Result<IdentCache> {
+    async fn load(tx: &mut AnyConnection, max: usize) -> Result<Option<IdentCache>> {
+        if max == 0 {
+            return Ok(None);
+        }
+        let size: i64 = sqlx::query("SELECT (SELECT COUNT(*) FROM asset_identifiers) + (SELECT COUNT(*) FROM assets)").fetch_one(&mut *tx).await?.try_get(0)?;
+        if usize::try_from(size).map_or(true, |n| n > max) {
+            return Ok(None);
+        }
         let mut c = IdentCache { epoch: 0, idents: HashMap::new(), unknown: 0, macs: HashMap::new(), assets: HashMap::new() };
         let s = Stmt::new(Backend::Sqlite, &format!("{}FROM assets", json_rows(Backend::Sqlite, IDENTITY_COLUMNS)));
         c.assets.extend(s.fetch_json::<IdentityRow>(tx).await?.into_iter().map(split_identity));
@@ -794,7 +807,12 @@ impl IdentCache {
                 c.idents.entry(k).or_default().insert(value, ((asset, first, last), rowid));
             }
         }
-        Ok(c)
+        Ok(Some(c))
+    }
+
+    /// Identifiers and assets held.
+    fn len(&self) -> usize {
+        self.idents.values().map(HashMap::len).sum::<usize>() + self.assets.len()
     }
 
     fn get(&self, kind: &str, value: &str) -> Option<Owned> {

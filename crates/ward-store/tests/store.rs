@@ -779,7 +779,7 @@ async fn a_mac_adopts_the_mac_less_asset_of_its_address(s: Store) {
 /// Never folds by itself: every group of uploads is a burst, folded only when asked (or when
 /// the store closes, or when it opens after a writer that did not close).
 fn deferring() -> IngestTuning {
-    IngestTuning { inline_fold: 0, fold_interval: Duration::from_secs(3600), idle: Duration::from_secs(3600) }
+    IngestTuning { inline_fold: 0, fold_interval: Duration::from_secs(3600), idle: Duration::from_secs(3600), ..IngestTuning::default() }
 }
 
 fn scratch_db(name: &str) -> String {
@@ -838,9 +838,27 @@ async fn journal_rows(url: &str) -> i64 {
 /// occurrences and times, every identifier's owner and times.
 #[tokio::test]
 async fn deferred_counters_fold_to_what_immediate_ones_give() {
-    let (now_url, later_url) = (scratch_db("now"), scratch_db("later"));
+    deferred_equals_immediate("cached", deferring()).await;
+}
+
+/// The same when the writer keeps nothing in memory (an inventory beyond `max_cached`): it reads
+/// what each batch names from the database.
+#[tokio::test]
+async fn deferred_counters_fold_to_what_immediate_ones_give_without_the_cache() {
+    deferred_equals_immediate("uncached", IngestTuning { max_cached: 0, ..deferring() }).await;
+}
+
+/// An inventory growing past `max_cached` while the writer runs: it drops its memory and goes on
+/// from the database, with the same result.
+#[tokio::test]
+async fn deferred_counters_fold_to_what_immediate_ones_give_past_the_cache_limit() {
+    deferred_equals_immediate("outgrown", IngestTuning { max_cached: 20, ..deferring() }).await;
+}
+
+async fn deferred_equals_immediate(name: &str, tuning: IngestTuning) {
+    let (now_url, later_url) = (scratch_db(&format!("now-{name}")), scratch_db(&format!("later-{name}")));
     let now = Store::open(&now_url).await.expect("store");
-    let later = Store::open_tuned(&later_url, deferring()).await.expect("store");
+    let later = Store::open_tuned(&later_url, tuning).await.expect("store");
     upload_a_burst(&now).await;
     upload_a_burst(&later).await;
     assert_eq!(journal_rows(&now_url).await, 0, "small uploads are folded at once");
