@@ -295,6 +295,11 @@ impl Knowledge {
 /// Match `pattern` against `lower` (the value lower-cased); captures are taken from `orig`
 /// (same char boundaries when lower-casing keeps lengths; otherwise from `lower`).
 fn matches(pattern: &[Piece], lower: &str, orig: &str) -> Option<Vec<(String, String)>> {
+    // Every literal piece must occur somewhere in the value: most rules are ruled out by that
+    // alone, without backtracking through every split of the value.
+    if pattern.iter().any(|p| matches!(p, Piece::Lit(l) if !lower.contains(l.as_str()))) {
+        return None;
+    }
     let same = lower.len() == orig.len();
     let mut caps = Vec::new();
     if step(pattern, lower, 0, &mut caps) {
