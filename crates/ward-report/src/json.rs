@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 use std::io::{self, Write};
+use ward_model::Timestamp;
 use ward_model::report::{AnalyzeReport, Endpoint, FlowSummary};
 
 /// One indentation step of the pretty printer.
@@ -164,7 +165,9 @@ fn write_flow<W: Write>(w: &mut W, f: &FlowSummary) -> io::Result<()> {
         midstream,
         end_reason,
     } = f;
-    write!(w, "\n      \"start\": \"{start}\"")?;
+    w.write_all(b"\n      \"start\": \"")?;
+    w.write_all(start.text(&mut [0; Timestamp::TEXT_LEN]).as_bytes())?;
+    w.write_all(b"\"")?;
     w.write_all(b",\n      \"duration\": ")?;
     // Floats are written by serde_json's own algorithm (and non-finite ones as null).
     serde_json::to_writer(&mut *w, duration).map_err(io::Error::from)?;
@@ -299,18 +302,18 @@ mod tests {
         let texts = ["tcp", "udp", "", "a\"quote", "back\\slash", "tab\there", "ünï", "\u{1}ctl", "del\u{7f}"];
         let text = |k: u64| -> Cow<'static, str> {
             let t = texts[(k % texts.len() as u64) as usize];
-            if k % 2 == 0 { Cow::Borrowed(t) } else { Cow::Owned(t.to_string()) }
+            if k.is_multiple_of(2) { Cow::Borrowed(t) } else { Cow::Owned(t.to_string()) }
         };
         let durations = [0.0, 0.707646, 1e-9, 123.456789, 3599.999999999, 1e21, f64::NAN, f64::INFINITY, -0.0];
         FlowSummary {
-            start: Timestamp(1_767_254_400_002_917_000 + i * 1_000_000_007 + if i % 3 == 0 { 1 } else { 0 }),
+            start: Timestamp(1_767_254_400_002_917_000 + i * 1_000_000_007 + u64::from(i.is_multiple_of(3))),
             duration: durations[(i % durations.len() as u64) as usize],
             transport: text(i),
             ip_proto: (i * 37 % 256) as u8,
             client: Endpoint { ip: ips[(i % 5) as usize], port: (i * 7919 % 65536) as u16 },
-            server: Endpoint { ip: ips[((i + 2) % 5) as usize], port: if i % 4 == 0 { 0 } else { 65535 } },
-            vlan: if i % 3 == 0 { None } else { Some((i * 13 % 4096) as u16) },
-            service: if i % 5 == 0 { None } else { Some(text(i + 1)) },
+            server: Endpoint { ip: ips[((i + 2) % 5) as usize], port: if i.is_multiple_of(4) { 0 } else { 65535 } },
+            vlan: if i.is_multiple_of(3) { None } else { Some((i * 13 % 4096) as u16) },
+            service: if i.is_multiple_of(5) { None } else { Some(text(i + 1)) },
             client_packets: i,
             server_packets: u64::MAX - i,
             client_bytes: 10u64.pow((i % 20) as u32),
