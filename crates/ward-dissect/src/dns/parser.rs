@@ -245,8 +245,8 @@ pub(crate) fn skip_name(msg: &[u8], at: usize) -> Result<usize, Reason> {
 fn escape_label(label: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     // Most labels are plain host-name characters: copied in one piece up to the first byte
-    // that needs escaping, byte by byte from there.
-    let plain = label.iter().position(|&b| !(0x21..=0x7e).contains(&b) || b == b'.' || b == b'\\').unwrap_or(label.len());
+    // that needs escaping (found by table lookup), byte by byte from there.
+    let plain = label.iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(label.len());
     let (head, tail) = label.split_at(plain);
     out.extend_from_slice(head);
     for &b in tail {
@@ -258,6 +258,19 @@ fn escape_label(label: &[u8], out: &mut Vec<u8>) {
         }
     }
 }
+
+/// Bytes a label keeps as they are: `!`..`~` except `.` and `\`.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b <= 0x7e {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'.' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+};
 
 /// Text of bytes that are all ASCII (what `escape_label` writes): checked once per name.
 fn ascii_text(bytes: Vec<u8>) -> String {
