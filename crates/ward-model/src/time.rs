@@ -65,10 +65,14 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 const TEXT_LEN: usize = 30;
 
 impl Timestamp {
+    /// Room [`Timestamp::text`] needs.
+    pub const TEXT_LEN: usize = TEXT_LEN;
+
     /// The RFC 3339 text (microseconds, or nanoseconds when they are not whole), written into
     /// `buf` digit by digit: timestamps are printed for every flow of a report, and the
-    /// formatting machinery costs more than the digits.
-    fn text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+    /// formatting machinery costs more than the digits. The same text as `Display` and serde
+    /// write.
+    pub fn text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
         fn put(buf: &mut [u8], mut v: u64) {
             for b in buf.iter_mut().rev() {
                 *b = b'0' + (v % 10) as u8;

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod html;
+mod json;
 mod table;
 
 use std::io::{self, Write};
@@ -11,15 +12,16 @@ use ward_model::report::AnalyzeReport;
 pub use html::write_html;
 pub use table::write_table;
 
-/// The JSON document, pretty-printed, newline-terminated.
+/// The JSON document, pretty-printed (exactly as `serde_json::to_writer_pretty` writes it),
+/// newline-terminated.
 pub fn write_json(report: &AnalyzeReport, w: impl Write) -> io::Result<()> {
     // Streamed through one large buffer: the serialiser's many small writes then stay inlined
     // copies (a `dyn Write` per token costs more than the serialising), and no report-sized
     // `Vec` is grown by doubling (a 100k-flow report is ~80 MB: the reallocations cost more
-    // than the serialising and double the peak memory).
+    // than the serialising and double the peak memory). The flow summaries, most of the
+    // document, are written by hand (`json.rs`).
     let mut buf = io::BufWriter::with_capacity(1 << 20, w);
-    serde_json::to_writer_pretty(&mut buf, report).map_err(io::Error::from)?;
-    buf.write_all(b"\n")?;
+    json::write_report(&mut buf, report)?;
     buf.flush()
 }
 

@@ -6,7 +6,7 @@
 //! The format and the way clues are combined are documented in `knowledge/devices/README.md`;
 //! this module is its implementation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::OnceLock;
 use ward_model::report::{Device, DeviceEvidence};
@@ -91,6 +91,9 @@ impl std::error::Error for RuleError {}
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
     rules: Vec<Rule>,
+    /// Clue name -> the rules that read it, in rule order (every asset's every clue is looked
+    /// up here instead of being compared with every rule).
+    by_clue: HashMap<String, Vec<usize>>,
 }
 
 fn parse_pattern(p: &str) -> Result<Vec<Piece>, String> {
@@ -201,6 +204,16 @@ impl Knowledge {
         let n = rules.len();
         rules.append(&mut self.rules);
         self.rules = rules;
+        self.by_clue.clear();
+        for (i, rule) in self.rules.iter().enumerate() {
+            for c in &rule.clues {
+                let ids = self.by_clue.entry(c.clone()).or_default();
+                // A rule naming a clue twice is still tried once.
+                if ids.last() != Some(&i) {
+                    ids.push(i);
+                }
+            }
+        }
         Ok(n)
     }
 
@@ -215,7 +228,8 @@ impl Knowledge {
             let lower = value.to_lowercase();
             let mut said: [Option<(String, u8)>; 5] = Default::default();
             let mut source = None;
-            for rule in self.rules.iter().filter(|r| r.clues.iter().any(|c| c == clue)) {
+            let ids = self.by_clue.get(*clue).map_or(&[][..], Vec::as_slice);
+            for rule in ids.iter().filter_map(|i| self.rules.get(*i)) {
                 let Some(caps) = matches(&rule.pattern, &lower, &value) else { continue };
                 for (j, s) in rule.says.iter().enumerate() {
                     if said[j].is_some() {
@@ -281,6 +295,11 @@ impl Knowledge {
 /// Match `pattern` against `lower` (the value lower-cased); captures are taken from `orig`
 /// (same char boundaries when lower-casing keeps lengths; otherwise from `lower`).
 fn matches(pattern: &[Piece], lower: &str, orig: &str) -> Option<Vec<(String, String)>> {
+    // Every literal piece must occur somewhere in the value: most rules are ruled out by that
+    // alone, without backtracking through every split of the value.
+    if pattern.iter().any(|p| matches!(p, Piece::Lit(l) if !lower.contains(l.as_str()))) {
+        return None;
+    }
     let same = lower.len() == orig.len();
     let mut caps = Vec::new();
     if step(pattern, lower, 0, &mut caps) {
@@ -288,7 +307,7 @@ fn matches(pattern: &[Piece], lower: &str, orig: &str) -> Option<Vec<(String, St
             caps.into_iter()
                 .map(|(n, a, b)| {
                     let src = if same && orig.is_char_boundary(a) && orig.is_char_boundary(b) { orig } else { lower };
-                    (n, src[a..b].trim().to_string())
+                    (n.to_string(), src[a..b].trim().to_string())
                 })
                 .collect(),
         )
@@ -299,25 +318,26 @@ fn matches(pattern: &[Piece], lower: &str, orig: &str) -> Option<Vec<(String, St
 
 /// Backtracking match from byte `at`. Captures are lazy (shortest text up to the next literal)
 /// and must be non-empty; with at most [`MAX_PIECES`] pieces and [`MAX_VALUE`] characters the
-/// work is bounded.
-fn step(p: &[Piece], s: &str, at: usize, caps: &mut Vec<(String, usize, usize)>) -> bool {
+/// work is bounded. Candidate ends are walked in place and captures name their piece: a failed
+/// attempt allocates nothing.
+fn step<'p>(p: &'p [Piece], s: &str, at: usize, caps: &mut Vec<(&'p str, usize, usize)>) -> bool {
     let Some(first) = p.first() else { return at == s.len() };
     match first {
         Piece::Lit(l) => s[at..].starts_with(l.as_str()) && step(&p[1..], s, at + l.len(), caps),
         Piece::Any | Piece::Cap(_) => {
             let min = usize::from(matches!(first, Piece::Cap(_)));
-            let mut ends: Vec<usize> = s[at..].char_indices().map(|(i, _)| at + i).filter(|e| *e >= at + min).collect();
-            ends.push(s.len());
             if min == 1 && at == s.len() {
                 return false;
             }
+            // Every character boundary from `at + min` on, then the end of the text.
+            let ends = s[at..].char_indices().map(|(i, _)| at + i).chain(std::iter::once(s.len()));
             for end in ends {
                 if end < at + min {
                     continue;
                 }
                 let mark = caps.len();
                 if let Piece::Cap(n) = first {
-                    caps.push((n.clone(), at, end));
+                    caps.push((n.as_str(), at, end));
                 }
                 if step(&p[1..], s, end, caps) {
                     return true;

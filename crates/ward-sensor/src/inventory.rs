@@ -280,10 +280,21 @@ fn parse_mac(s: &str) -> Option<Mac> {
 }
 
 /// Host names as printable, trimmed text: DHCP names often carry a trailing NUL.
-fn clean_name(s: &str) -> Option<String> {
-    let t: String = s.chars().filter(|c| !c.is_control()).collect();
-    let t = t.trim().trim_end_matches('.').to_string();
-    (!t.is_empty() && t.len() <= 255).then_some(t)
+/// Borrowed when nothing needs removing but the ends (names arrive by the hundred thousand in
+/// DNS answers, nearly all of them already known: no copy is made to find that out).
+fn clean_name(s: &str) -> Option<Cow<'_, str>> {
+    let cut = |t: &str| -> Option<(usize, usize)> {
+        let at = t.len() - t.trim_start().len();
+        let kept = t[at..].trim_end().trim_end_matches('.');
+        (!kept.is_empty() && kept.len() <= 255).then_some((at, at + kept.len()))
+    };
+    if s.chars().any(char::is_control) {
+        let t: String = s.chars().filter(|c| !c.is_control()).collect();
+        let (a, b) = cut(&t)?;
+        return Some(Cow::Owned(t[a..b].to_string()));
+    }
+    let (a, b) = cut(s)?;
+    Some(Cow::Borrowed(&s[a..b]))
 }
 
 impl Inventory {
@@ -480,8 +491,8 @@ impl Inventory {
         }
         if let Some(n) = clean_name(name) {
             let set = self.names_by_ip.entry(ip).or_default();
-            if set.len() < self.limits.max_names {
-                set.insert(n);
+            if set.len() < self.limits.max_names && !set.contains(&*n) {
+                set.insert(n.into_owned());
             }
         }
     }
@@ -497,8 +508,8 @@ impl Inventory {
         let mut ips = Vec::new();
         update(&mut seen.fingerprint, &mut names, &mut ips);
         for n in names.iter().filter_map(|n| clean_name(n)) {
-            if seen.names.len() < max {
-                seen.names.insert(n);
+            if seen.names.len() < max && !seen.names.contains(&*n) {
+                seen.names.insert(n.into_owned());
             }
         }
         for ip in ips.into_iter().filter(|i| is_host_ip(*i)) {
@@ -960,6 +971,22 @@ mod tests {
         assert_eq!(scans(&[], &[("ECHOSCU", "10.78.0.156")]), 1, "unknown AE: scan");
         assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.20")]), 0, "the CT opening an idle association is not a scan");
         assert_eq!(scans(&[("CT01", "10.78.0.20")], &[("CT01", "10.78.0.156")]), 1, "a known title borrowed by another host is still a scan");
+    }
+
+    /// Names are cleaned as they always were (control characters dropped, then trimmed and
+    /// the trailing dots cut), whether or not a copy had to be made.
+    #[test]
+    fn clean_name_drops_controls_and_trims() {
+        let old = |s: &str| {
+            let t: String = s.chars().filter(|c| !c.is_control()).collect();
+            let t = t.trim().trim_end_matches('.').to_string();
+            (!t.is_empty() && t.len() <= 255).then_some(t)
+        };
+        let long = "a".repeat(255);
+        let longer = "b".repeat(256);
+        for s in ["host", " host. ", "host\0", "a\u{85}b.", "...", "", " ", "\t x\0.\n", "é.", "\u{2003}name\u{2003}.", "x. .", &long, &longer, "\0 pump.ward.test..\0"] {
+            assert_eq!(super::clean_name(s).map(std::borrow::Cow::into_owned), old(s), "{s:?}");
+        }
     }
 
     /// Flows come out ordered by start, ties in arrival order: exactly what a stable sort gives.

@@ -17,7 +17,7 @@ pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
 /// Text of a fixed-size or UID field: up to the first NUL, trimmed, printable ASCII only, at
 /// most `max` characters.
 pub(crate) fn text(b: &[u8], max: usize) -> String {
-    let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+    let end = memchr::memchr(0, b).unwrap_or(b.len());
     // Every byte becomes one ASCII character (itself, or '?'), and only a space among them is
     // whitespace: trim spaces, cut at `max` bytes, and map, in one pass and one allocation.
     let b = &b[..end];
@@ -25,9 +25,11 @@ pub(crate) fn text(b: &[u8], max: usize) -> String {
     let stop = b.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
     let kept = &b[start..stop];
     let kept = &kept[..kept.len().min(max)];
-    let mut s = String::with_capacity(kept.len());
-    s.extend(kept.iter().map(|c| if c.is_ascii_graphic() || *c == b' ' { *c as char } else { '?' }));
-    s
+    // Mapped as bytes (printable ASCII and space kept, anything else '?') and checked as text
+    // once, rather than pushed character by character: a UID is read for every presentation
+    // context of every association.
+    let ascii: Vec<u8> = kept.iter().map(|&c| if (0x20..=0x7e).contains(&c) { c } else { b'?' }).collect();
+    String::from_utf8(ascii).unwrap_or_default()
 }
 
 /// An AE title field (16 bytes) is plausible: printable ASCII.

@@ -313,10 +313,13 @@ impl Dissector for Dicom {
                 side.pdu_left -= 6;
                 at += 6;
                 // A data set fragment arrives in many TCP chunks: room for the part of it that
-                // will be kept, at once, rather than by doubling through every chunk.
+                // will be kept, at once, rather than by doubling through every chunk. A fragment
+                // that is not the data set's last is followed by more: then room for the whole
+                // kept prefix at once, rather than growing (and copying) fragment by fragment.
                 if side.mch & 0x01 == 0 {
                     let room = self.limits.max_dataset_prefix.saturating_sub(side.dataset.len());
-                    side.dataset.reserve_exact((side.pdv_left as usize).min(room));
+                    let last = side.mch & 0x02 != 0;
+                    side.dataset.reserve_exact(if last { (side.pdv_left as usize).min(room) } else { room });
                 }
                 if side.pdv_left == 0 && side.mch & 0x02 != 0 {
                     self.fragment_done(dir, out);

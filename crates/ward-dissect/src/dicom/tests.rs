@@ -151,3 +151,22 @@ fn text_matches_its_definition() {
         }
     }
 }
+
+/// Attribute text: cut at the first NUL, spaces trimmed, at most `max` bytes, every byte that
+/// is not printable ASCII shown as '?' (the rule as it was written char by char).
+#[test]
+fn text_maps_bytes_as_documented() {
+    let rule = |b: &[u8], max: usize| -> String {
+        let b = &b[..b.iter().position(|c| *c == 0).unwrap_or(b.len())];
+        let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
+        let stop = b.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
+        let kept = &b[start..stop];
+        kept[..kept.len().min(max)].iter().map(|c| if c.is_ascii_graphic() || *c == b' ' { *c as char } else { '?' }).collect()
+    };
+    let cases: [&[u8]; 8] = [b"", b"  ", b"1.2.840.10008.1.2.1\0", b" CT01  ", b"A\0B", b"caf\xc3\xa9\x7f\x01", b"ORTHANC ", b"1.2.3\0\0"];
+    for b in cases {
+        for max in [0usize, 1, 4, 64] {
+            assert_eq!(parser::text(b, max), rule(b, max), "{b:?} max {max}");
+        }
+    }
+}

@@ -10,7 +10,7 @@ use super::record::{DnsAnswer, DnsQuery, DnsRecord, DnsSoa, DnsSrv};
 use super::session::DnsLimits;
 use crate::DissectEventKind;
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 /// A stable identifier of what is wrong with the bytes, e.g. `dns.compression_loop`.
 pub(crate) type Reason = &'static str;
@@ -161,8 +161,9 @@ const NAME_CAPACITY: usize = 48;
 /// bytes. Past `max_len` no more text is kept; the walk goes on to the name's end only while
 /// that end is unknown (before the first pointer), over bytes the caller skips anyway.
 pub(crate) fn name(msg: &[u8], at: usize, lim: NameLimits) -> Result<(Name, usize), Reason> {
-    // Room for a typical name at once, instead of growing through 8, 16, 32 bytes.
-    let mut text = String::with_capacity(NAME_CAPACITY);
+    // Room for a typical name at once, instead of growing through 8, 16, 32 bytes. Built as
+    // bytes (every byte written is ASCII) and made text once at the end.
+    let mut text: Vec<u8> = Vec::with_capacity(NAME_CAPACITY);
     let mut pos = at;
     // Where the name ends in the message, known once the first pointer is met.
     let mut end: Option<usize> = None;
@@ -177,7 +178,7 @@ pub(crate) fn name(msg: &[u8], at: usize, lim: NameLimits) -> Result<(Name, usiz
             // 00: a label of `len` octets; zero is the root, the end of the name.
             0b00 => {
                 if len == 0 {
-                    return Ok((Name { text, cut }, end.unwrap_or(pos + 1)));
+                    return Ok((Name { text: ascii_text(text), cut }, end.unwrap_or(pos + 1)));
                 }
                 let l = usize::from(len);
                 let Some(label) = msg.get(pos + 1..pos + 1 + l) else { return Err("dns.name_truncated") };
@@ -185,11 +186,11 @@ pub(crate) fn name(msg: &[u8], at: usize, lim: NameLimits) -> Result<(Name, usiz
                 if wire > lim.max_len {
                     cut = Some(LimitHit { limit: "dns.max_name_length", value: wire as u64 });
                     if let Some(end) = end {
-                        return Ok((Name { text, cut }, end));
+                        return Ok((Name { text: ascii_text(text), cut }, end));
                     }
                 } else {
                     if !text.is_empty() {
-                        text.push('.');
+                        text.push(b'.');
                     }
                     escape_label(label, &mut text);
                 }
@@ -212,7 +213,7 @@ pub(crate) fn name(msg: &[u8], at: usize, lim: NameLimits) -> Result<(Name, usiz
                 pointers += 1;
                 if pointers > lim.max_pointers {
                     let cut = Some(LimitHit { limit: "dns.max_compression_pointers", value: pointers as u64 });
-                    return Ok((Name { text, cut }, end));
+                    return Ok((Name { text: ascii_text(text), cut }, end));
                 }
                 last_target = Some(target);
                 pos = target;
@@ -240,18 +241,40 @@ pub(crate) fn skip_name(msg: &[u8], at: usize) -> Result<usize, Reason> {
 }
 
 /// Append a label as printable text: `!`..`~` as is, except `.` and `\` escaped so that label
-/// boundaries stay visible; any other byte as `\xNN`.
-fn escape_label(label: &[u8], out: &mut String) {
-    for &b in label {
+/// boundaries stay visible; any other byte as `\xNN`. Only ASCII is written.
+fn escape_label(label: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Most labels are plain host-name characters: copied in one piece up to the first byte
+    // that needs escaping (found by table lookup), byte by byte from there.
+    let plain = label.iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(label.len());
+    let (head, tail) = label.split_at(plain);
+    out.extend_from_slice(head);
+    for &b in tail {
         match b {
-            b'.' => out.push_str("\\."),
-            b'\\' => out.push_str("\\\\"),
-            0x21..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
+            b'.' => out.extend_from_slice(b"\\."),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x21..=0x7e => out.push(b),
+            _ => out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
         }
     }
+}
+
+/// Bytes a label keeps as they are: `!`..`~` except `.` and `\`.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b <= 0x7e {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'.' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+};
+
+/// Text of bytes that are all ASCII (what `escape_label` writes): checked once per name.
+fn ascii_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Append character-string bytes as printable text: space to `~` as is, `\` escaped, any
@@ -335,6 +358,40 @@ pub(crate) fn type_name(t: u16) -> String {
     s.to_string()
 }
 
+/// `v` in lowercase hex without leading zeros (`format!("{v:x}")`, without the formatting machinery).
+pub(crate) fn hex16(v: u16) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(4);
+    let mut started = false;
+    for shift in [12u32, 8, 4, 0] {
+        let d = usize::from((v >> shift) & 0xf);
+        if d != 0 || started || shift == 0 {
+            started = true;
+            s.push(char::from(DIGITS[d]));
+        }
+    }
+    s
+}
+
+/// An IPv4 address in dotted decimal (what `Ipv4Addr`'s `Display` writes, without the
+/// formatting machinery: one per A record).
+pub(crate) fn ipv4_text(a: [u8; 4]) -> String {
+    let mut s = String::with_capacity(15);
+    for (i, o) in a.into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if o >= 100 {
+            s.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            s.push(char::from(b'0' + o / 10 % 10));
+        }
+        s.push(char::from(b'0' + o % 10));
+    }
+    s
+}
+
 /// RCODE names (RFC 1035 §4.1.1, RFC 2136 §2.2, RFC 8490 §10.2).
 pub(crate) fn rcode_name(r: u8) -> &'static str {
     const NAMES: [&str; 16] = [
@@ -409,7 +466,7 @@ fn parse_message(msg: &[u8], limits: &DnsLimits, f: &mut Findings) -> Option<Dns
     let mut rec = DnsRecord {
         kind: if h.is_response() { "response" } else { "request" },
         id: h.id,
-        flags: format!("{:x}", h.flags),
+        flags: hex16(h.flags),
         qr: h.is_response(),
         aa: h.flags & AA != 0,
         tc: h.flags & TC != 0,
@@ -568,7 +625,7 @@ fn rdata(
         // A (RFC 1035 §3.4.1): a 32-bit address.
         1 => {
             let a: [u8; 4] = rd.try_into().map_err(|_| "dns.bad_address_length")?;
-            rr.rdata = Some(Ipv4Addr::from(a).to_string());
+            rr.rdata = Some(ipv4_text(a));
             return Ok(true);
         }
         // AAAA (RFC 3596 §2.2): a 128-bit address.

@@ -848,3 +848,43 @@ proptest::proptest! {
         fuzz(&m);
     }
 }
+
+// --- Text written without the formatting machinery -------------------------------------------
+
+/// The flags word and A-record addresses are written by hand: exactly what `format!` writes.
+#[test]
+fn hand_written_flags_and_addresses_match_format() {
+    for v in (0..=u16::MAX).step_by(7).chain([0, 1, 0xf, 0x10, 0x100, 0x8180, 0xffff]) {
+        assert_eq!(parser::hex16(v), format!("{v:x}"));
+    }
+    for a in [0u8, 1, 9, 10, 99, 100, 109, 110, 199, 200, 255] {
+        for b in [0u8, 7, 42, 255] {
+            let o = [a, b, 255 - a, a / 3];
+            assert_eq!(parser::ipv4_text(o), std::net::Ipv4Addr::from(o).to_string());
+        }
+    }
+}
+
+/// A label copied in one piece up to its first byte that needs escaping renders as before.
+#[test]
+fn labels_with_escapes_anywhere_render_as_documented() {
+    let msg = |label: &[u8]| {
+        let mut m = hex("1234 0100 0001 0000 0000 0000");
+        m.push(label.len() as u8);
+        m.extend_from_slice(label);
+        m.extend_from_slice(&hex("00 0001 0001"));
+        m
+    };
+    for (label, want) in [
+        (&b"plain"[..], "plain"),
+        (b"a.b", "a\\.b"),
+        (b"back\\slash", "back\\\\slash"),
+        (b" lead", "\\x20lead"),
+        (b"trail\xff", "trail\\xff"),
+        (b"mid\x00dle.", "mid\\x00dle\\."),
+    ] {
+        let p = parser::message(&msg(label), &DnsLimits::default());
+        let r = p.record.expect("record");
+        assert_eq!(r.queries[0].rrname, want);
+    }
+}

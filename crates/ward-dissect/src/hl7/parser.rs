@@ -63,6 +63,24 @@ impl<'a> Segment<'a> {
             _ => b"",
         }
     }
+
+    /// Fields 0 to `K - 1` in one pass over the segment: entry n is `field(n)`.
+    pub(crate) fn first_fields<const K: usize>(&self) -> [&'a [u8]; K] {
+        let mut out = [&b""[..]; K];
+        for (n, f) in self.numbered() {
+            match out.get_mut(n) {
+                Some(slot) => *slot = f,
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Every field present within the field limit, in order, with its HL7 number: `(n, field(n))`.
+    pub(crate) fn numbered(&self) -> impl Iterator<Item = (usize, &'a [u8])> + use<'a> {
+        let (sep, shift) = (self.sep, usize::from(self.is_msh));
+        self.raw.split(move |b| *b == sep).take(self.max_fields).enumerate().map(move |(i, f)| (i + shift, f))
+    }
 }
 
 /// Read the encoding characters of an MSH/FHS/BHS segment (`MSH|^~\&|...`).
@@ -93,33 +111,49 @@ pub(crate) fn component<'a>(field: &'a [u8], enc: &Encoding, n: usize) -> &'a [u
 /// Printable text of a header value: escape sequences (§2.7.1) decoded, control characters
 /// dropped, at most `max` characters.
 pub(crate) fn text(v: &[u8], enc: &Encoding, max: usize) -> Option<String> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(v.len().min(max));
+    // Characters in `out`: each push below adds exactly one (counting them again on every
+    // byte made long values quadratic).
+    let mut chars = 0usize;
     let mut i = 0;
-    while i < v.len() && out.chars().count() < max {
+    while i < v.len() && chars < max {
         let b = v[i];
         if b == enc.escape
             && let Some(end) = v[i + 1..].iter().position(|c| *c == enc.escape) {
                 let seq = &v[i + 1..i + 1 + end];
-                match seq {
-                    b"F" => out.push(enc.field as char),
-                    b"S" => out.push(enc.component as char),
-                    b"T" => out.push(enc.subcomponent as char),
-                    b"R" => out.push(enc.repetition as char),
-                    b"E" => out.push(enc.escape as char),
-                    _ => {} // formatting (\.br\, \H\...) and hex escapes are not header text
+                let c = match seq {
+                    b"F" => Some(enc.field),
+                    b"S" => Some(enc.component),
+                    b"T" => Some(enc.subcomponent),
+                    b"R" => Some(enc.repetition),
+                    b"E" => Some(enc.escape),
+                    _ => None, // formatting (\.br\, \H\...) and hex escapes are not header text
+                };
+                if let Some(c) = c {
+                    out.push(c as char);
+                    chars += 1;
                 }
                 i += end + 2;
                 continue;
             }
         if (0x20..0x7f).contains(&b) {
             out.push(b as char);
+            chars += 1;
         } else if b >= 0x80 {
             out.push('\u{fffd}');
+            chars += 1;
         }
         i += 1;
     }
-    let t = out.trim().to_string();
-    (!t.is_empty()).then_some(t)
+    // Trimmed in place when there is nothing to trim (the usual case): no second copy.
+    let t = out.trim();
+    if t.is_empty() {
+        None
+    } else if t.len() == out.len() {
+        Some(out)
+    } else {
+        Some(t.to_string())
+    }
 }
 
 /// Fields that identify a patient (or their relatives, insurer, guarantor) or carry clinical

@@ -154,8 +154,10 @@ impl Hl7 {
 
     fn header(&self, s: &Segment<'_>, e: &Encoding, framing: &'static str, sep: &'static str, batch: bool) -> Hl7Record {
         let t = |v: &[u8]| parser::text(v, e, self.limits.max_text);
-        let first = |n: usize| t(parser::component(s.field(n), e, 1));
-        let msg_type = s.field(9);
+        // The header's fields found in one pass, not one scan from the start per field.
+        let f = s.first_fields::<13>();
+        let first = |n: usize| t(parser::component(f[n], e, 1));
+        let msg_type = f[9];
         Hl7Record {
             framing,
             segment_separator: sep,
@@ -166,7 +168,7 @@ impl Hl7 {
             message_type: t(parser::component(msg_type, e, 1)),
             trigger_event: t(parser::component(msg_type, e, 2)),
             message_structure: t(parser::component(msg_type, e, 3)),
-            control_id: t(s.field(10)),
+            control_id: t(f[10]),
             processing_id: first(11),
             version: first(12),
             ack_code: None,
@@ -190,10 +192,32 @@ impl Hl7 {
             r.ack_code = parser::text(s.field(1), e, 4);
             r.acknowledged_control_id = parser::text(s.field(2), e, self.limits.max_text);
         }
+        // The segment's fields are walked once, as far as the last field still worth looking
+        // at (the field numbers of a segment's PHI list ascend).
+        let mut fields = s.numbered();
+        let mut at = fields.next();
+        let mut looked: Option<usize> = None;
         for (n, label) in parser::phi_fields(s.id) {
             // Labels are static: compare addresses, not text.
             let known = r.phi_fields.iter().any(|f| matches!(f, std::borrow::Cow::Borrowed(b) if std::ptr::eq(*b, *label)));
-            if !known && !s.field(*n).iter().all(|b| *b == b' ' || *b == b'"') {
+            if known {
+                continue;
+            }
+            let value = if looked.is_none_or(|p| p < *n) {
+                while at.is_some_and(|(m, _)| m < *n) {
+                    at = fields.next();
+                }
+                match at {
+                    Some((m, f)) if m == *n => f,
+                    // Every field before n was passed and none is left: n is absent.
+                    None => b"",
+                    Some(_) => s.field(*n),
+                }
+            } else {
+                s.field(*n)
+            };
+            looked = Some(*n);
+            if !value.iter().all(|b| *b == b' ' || *b == b'"') {
                 r.phi_fields.push(std::borrow::Cow::Borrowed(label));
             }
         }

@@ -227,3 +227,35 @@ fn regression_raw_hl7_after_a_frame_is_split_invariant() {
         assert_eq!(whole.events, split.events, "cut at {cut}");
     }
 }
+
+/// Fields found in one pass are the fields found one scan at a time, for header and body
+/// segments, short and long, at and under the field limit; and every PHI list ascends (the
+/// body's one-pass lookup walks them in order).
+#[test]
+fn one_pass_fields_are_field_by_field() {
+    let enc = parser::encoding(b"MSH|^~\\&|").expect("encoding");
+    let segs: [&[u8]; 6] = [
+        b"MSH|^~\\&|GHH LAB|ELAB-3|GHH OE|BLDG4|200202150930||ORU^R01|CNTRL-3456|P|2.4",
+        b"MSH|^~\\&|A",
+        b"PID|||555-44-4444||EVERYWOMAN^EVE^E^^^^L|JONES|196203520|F|||153 FERNWOOD DR.^^STATESVILLE^OH^35292||(206)3345232|(206)752-121||||AC555444444||67-A4335^OH^20030520",
+        b"PID|1",
+        b"OBX|1|NM|^Body Height||1.80|m^Meter^ISO+|||||F",
+        b"IN1||||||||||||||||A^B|||X||||||||||||||||||POL-1",
+    ];
+    for max in [0usize, 1, 3, 5, 40, 256] {
+        for seg in segs {
+            let s = parser::Segment::parse(seg, &enc, max);
+            let all = s.first_fields::<40>();
+            for (n, f) in all.iter().enumerate() {
+                assert_eq!(*f, s.field(n), "{} field {n} limit {max}", String::from_utf8_lossy(seg));
+            }
+            for (n, f) in s.numbered() {
+                assert_eq!(f, s.field(n));
+            }
+        }
+    }
+    for id in [&b"PID"[..], b"NK1", b"PV1", b"MRG", b"IN1", b"GT1", b"DG1", b"OBX"] {
+        let ns: Vec<usize> = parser::phi_fields(id).iter().map(|(n, _)| *n).collect();
+        assert!(ns.windows(2).all(|w| w[0] < w[1]), "{}", String::from_utf8_lossy(id));
+    }
+}

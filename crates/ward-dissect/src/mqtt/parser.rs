@@ -75,6 +75,10 @@ impl<'a> Reader<'a> {
 
 /// Printable text, at most `max` characters.
 pub(crate) fn text(v: &[u8], max: usize) -> String {
+    // Printable ASCII within the limit (client ids, topics) is the text as it is: one copy.
+    if v.len() <= max && v.iter().all(|b| (0x20..=0x7e).contains(b)) {
+        return String::from_utf8(v.to_vec()).unwrap_or_default();
+    }
     String::from_utf8_lossy(v).chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).take(max).collect()
 }
 

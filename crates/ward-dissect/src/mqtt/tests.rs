@@ -160,3 +160,16 @@ proptest::proptest! {
         fuzz(&m);
     }
 }
+
+/// Printable ASCII is taken as it is; anything else goes the general way: the same text as
+/// the general way gives, in every case.
+#[test]
+fn text_fast_path_is_the_general_rule() {
+    let general = |v: &[u8], max: usize| -> String { String::from_utf8_lossy(v).chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).take(max).collect() };
+    let cases: [&[u8]; 8] = [b"", b"pump-17", b"ward/icu/bed 4/spo2", b"tab\there", b"caf\xc3\xa9", b"bad\xff", b"del\x7f", b"~!\"#$%&'()*+,-./"];
+    for v in cases {
+        for max in [0usize, 1, 3, 7, 64] {
+            assert_eq!(parser::text(v, max), general(v, max), "{v:?} max {max}");
+        }
+    }
+}

@@ -109,6 +109,22 @@ fn join<T: std::fmt::Display>(items: impl Iterator<Item = T>, sep: &str) -> Stri
     s
 }
 
+/// Each value as four lowercase hex digits, comma-separated (JA4's lists: what joining
+/// `format!("{v:04x}")` with commas gives, without the formatting machinery).
+pub(crate) fn hex4_list(values: &[u16]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(values.len() * 5);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        for shift in [12u32, 8, 4, 0] {
+            s.push(char::from(DIGITS[usize::from((v >> shift) & 0xf)]));
+        }
+    }
+    s
+}
+
 fn md5_hex(s: &str) -> String {
     hex(&Md5::digest(s.as_bytes()))
 }
@@ -164,14 +180,14 @@ pub fn ja4(i: &Ja4Input<'_>) -> String {
     let mut sorted_e: Vec<u16> = exts.iter().copied().filter(|e| *e != 0x0000 && *e != 0x0010).collect();
     sorted_e.sort_unstable();
     let sig: Vec<u16> = i.sigalgs.iter().copied().filter(|s| !is_grease(*s)).collect();
-    let b = ja4_hash(&join(sorted_c.iter().map(|c| format!("{c:04x}")), ","));
+    let b = ja4_hash(&hex4_list(&sorted_c));
     let c = if sorted_e.is_empty() {
         "000000000000".to_string()
     } else {
-        let mut s = join(sorted_e.iter().map(|e| format!("{e:04x}")), ",");
+        let mut s = hex4_list(&sorted_e);
         if !sig.is_empty() {
             s.push('_');
-            s.push_str(&join(sig.iter().map(|x| format!("{x:04x}")), ","));
+            s.push_str(&hex4_list(&sig));
         }
         ja4_hash(&s)
     };

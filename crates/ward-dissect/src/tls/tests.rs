@@ -770,3 +770,21 @@ proptest::proptest! {
         fuzz(&s);
     }
 }
+
+/// Hex written by hand is what the formatting machinery writes.
+#[test]
+fn hand_written_hex_is_formats() {
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let want_plain: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let want_colon: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(super::text::hex(&bytes), want_plain);
+    assert_eq!(super::text::colon_hex(&bytes), want_colon.join(":"));
+    assert_eq!(super::text::hex(&[]), "");
+    assert_eq!(super::text::colon_hex(&[]), "");
+    let values: Vec<u16> = (0..=u16::MAX).step_by(251).chain([0, 0xa, 0x1301, 0xffff]).collect();
+    for n in [0usize, 1, 2, values.len()] {
+        let v = &values[..n];
+        let want: Vec<String> = v.iter().map(|x| format!("{x:04x}")).collect();
+        assert_eq!(super::parser::hex4_list(v), want.join(","));
+    }
+}

@@ -42,9 +42,16 @@ pub fn colon_hex(b: &[u8]) -> String {
         if i > 0 {
             s.push(':');
         }
-        let _ = write!(s, "{x:02x}");
+        push_hex(&mut s, *x);
     }
     s
+}
+
+/// Two lowercase hex digits (what `{:02x}` writes), without the formatting machinery.
+fn push_hex(s: &mut String, x: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    s.push(char::from(DIGITS[usize::from(x >> 4)]));
+    s.push(char::from(DIGITS[usize::from(x & 0xf)]));
 }
 
 /// Lowercase hex without separators.
@@ -52,7 +59,7 @@ pub fn colon_hex(b: &[u8]) -> String {
 pub fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
-        let _ = write!(s, "{x:02x}");
+        push_hex(&mut s, *x);
     }
     s
 }
