@@ -248,9 +248,14 @@ fn ip_text<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
     if !s.is_human_readable() {
         return ip.serialize(s);
     }
-    let mut buf = [0u8; 15];
+    s.serialize_str(ipv4_text(*v4, &mut [0; 15]))
+}
+
+/// An IPv4 address in dotted decimal (what `Display` writes), into `buf`, without the formatting
+/// machinery.
+pub fn ipv4_text(a: std::net::Ipv4Addr, buf: &mut [u8; 15]) -> &str {
     let mut n = 0;
-    for (i, o) in v4.octets().into_iter().enumerate() {
+    for (i, o) in a.octets().into_iter().enumerate() {
         if i > 0 {
             buf[n] = b'.';
             n += 1;
@@ -266,7 +271,7 @@ fn ip_text<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
         buf[n] = b'0' + o % 10;
         n += 1;
     }
-    s.serialize_str(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
 }
 
 /// A connection summary, close to Zeek's conn.log.

@@ -213,27 +213,9 @@ fn endpoint<W: Write>(w: &mut W, e: &Endpoint) -> io::Result<()> {
     w.write_all(b"{\n        \"ip\": ")?;
     match e.ip {
         std::net::IpAddr::V4(a) => {
-            let mut buf = [0u8; 17];
-            buf[0] = b'"';
-            let mut n = 1;
-            for (i, o) in a.octets().into_iter().enumerate() {
-                if i > 0 {
-                    buf[n] = b'.';
-                    n += 1;
-                }
-                if o >= 100 {
-                    buf[n] = b'0' + o / 100;
-                    n += 1;
-                }
-                if o >= 10 {
-                    buf[n] = b'0' + o / 10 % 10;
-                    n += 1;
-                }
-                buf[n] = b'0' + o % 10;
-                n += 1;
-            }
-            buf[n] = b'"';
-            w.write_all(&buf[..=n])?;
+            w.write_all(b"\"")?;
+            w.write_all(ward_model::report::ipv4_text(a, &mut [0; 15]).as_bytes())?;
+            w.write_all(b"\"")?;
         }
         // What serde writes for an address: its text, which never needs escaping.
         std::net::IpAddr::V6(a) => write!(w, "\"{a}\"")?,
