@@ -376,20 +376,7 @@ pub(crate) fn hex16(v: u16) -> String {
 /// An IPv4 address in dotted decimal (what `Ipv4Addr`'s `Display` writes, without the
 /// formatting machinery: one per A record).
 pub(crate) fn ipv4_text(a: [u8; 4]) -> String {
-    let mut s = String::with_capacity(15);
-    for (i, o) in a.into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        if o >= 100 {
-            s.push(char::from(b'0' + o / 100));
-        }
-        if o >= 10 {
-            s.push(char::from(b'0' + o / 10 % 10));
-        }
-        s.push(char::from(b'0' + o % 10));
-    }
-    s
+    ward_model::report::ipv4_text(a.into(), &mut [0; 15]).to_string()
 }
 
 /// RCODE names (RFC 1035 §4.1.1, RFC 2136 §2.2, RFC 8490 §10.2).
