@@ -321,9 +321,7 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend, tuning: In
                     }
                     Ok(Msg::Flush(ack)) => {
                         // After this group, which it may not overtake.
-                        let done = w.merge(&group.iter().map(|j| &j.batch).collect::<Vec<_>>()).await;
-                        answer(group, done, &mut w).await;
-                        group = Vec::new();
+                        commit(std::mem::take(&mut group), &mut w).await;
                         let _ = ack.send(w.fold_now().await);
                         break;
                     }
@@ -335,8 +333,7 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend, tuning: In
                 }
             }
             if !group.is_empty() {
-                let done = w.merge(&group.iter().map(|j| &j.batch).collect::<Vec<_>>()).await;
-                answer(group, done, &mut w).await;
+                commit(group, &mut w).await;
             }
             if closing.is_some() {
                 break;
@@ -355,9 +352,11 @@ pub(crate) fn start_writer(opts: AnyConnectOptions, backend: Backend, tuning: In
     tx
 }
 
-/// Answer each batch of a group with its outcome; if the grouped transaction failed, one batch
-/// may be the cause: each is retried alone, in a transaction of its own.
-async fn answer(mut group: Vec<Job>, done: Result<Vec<IngestOutcome>>, w: &mut Writer) {
+/// Merge a group in one transaction and answer each batch with its outcome; if the grouped
+/// transaction failed, one batch may be the cause: each is retried alone, in a transaction of
+/// its own.
+async fn commit(mut group: Vec<Job>, w: &mut Writer) {
+    let done = w.merge(&group.iter().map(|j| &j.batch).collect::<Vec<_>>()).await;
     match done {
         Ok(outcomes) => {
             for (job, out) in group.into_iter().zip(outcomes) {
@@ -507,7 +506,7 @@ async fn bump_epoch(tx: &mut AnyConnection) -> Result<i64> {
 /// Fold what an earlier run of the writer deferred and did not fold (it stopped without closing
 /// the store: a crash, a kill): called by `Store::open` before anything reads the store.
 pub(crate) async fn recover(pool: &sqlx::AnyPool, backend: Backend) -> Result<()> {
-    if backend != Backend::Sqlite {
+    if backend != Backend::Sqlite || sqlx::query("SELECT 1 FROM ingest_journal LIMIT 1").fetch_optional(pool).await?.is_none() {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
@@ -1239,29 +1238,27 @@ async fn merge_assets<'b>(tx: &mut AnyConnection, backend: Backend, sensor: i64,
             }
         }
     }
-    {
-        for (id, (kind, manufacturer, model, software_version, confidence, label, doc_hash)) in stored {
-            state.insert(
-                id,
-                AssetState {
-                    kind,
-                    manufacturer,
-                    model,
-                    software_version,
-                    confidence,
-                    label,
-                    doc_hash,
-                    doc: None,
-                    first: i64::MAX,
-                    last: i64::MIN,
-                    packets: 0,
-                    bytes: 0,
-                    created: false,
-                    identity_changed: false,
-                    seen: false,
-                },
-            );
-        }
+    for (id, (kind, manufacturer, model, software_version, confidence, label, doc_hash)) in stored {
+        state.insert(
+            id,
+            AssetState {
+                kind,
+                manufacturer,
+                model,
+                software_version,
+                confidence,
+                label,
+                doc_hash,
+                doc: None,
+                first: i64::MAX,
+                last: i64::MIN,
+                packets: 0,
+                bytes: 0,
+                created: false,
+                identity_changed: false,
+                seen: false,
+            },
+        );
     }
     // Whether they have a MAC matters only to a report asset whose MAC is not stored yet (may it
     // adopt the MAC-less asset holding its address?). Those whose MAC the batch names have one.
